@@ -1,0 +1,86 @@
+"""Healthcode: the Flask application factory (wiring only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g
+from redis import Redis
+
+from app.config import Settings
+from app.db import Database, utcnow
+from app.extensions import Container, limiter
+from app.logs import configure_logging, init_request_logging
+from app.problems import ProblemApi, register_error_handlers
+from app.sms import make_sms_backend
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from HEALTHCODE_* settings, with optional overrides (tests pass a dict)."""
+    settings = Settings.load(overrides=config)
+    configure_logging(settings.log_level, settings.log_json)
+    app = Flask("healthcode")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DEBUG=settings.debug,
+        TESTING=settings.env == "testing",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+        API_TITLE="Healthcode API",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="healthcode-rl",
+    )
+    api = ProblemApi()
+    redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    c = Container(
+        settings=settings,
+        db=Database(settings.database_url),
+        redis=redis,
+        api=api,
+        sms=make_sms_backend(settings.sms_backend),
+        clock=utcnow,
+        extras=dict(settings.extra),
+    )
+    app.extensions["healthcode"] = c
+    init_request_logging(app)
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An access token (JWT) or an API key (hck_...).",
+                    }
+                }
+            }
+        },
+    )
+    limiter.init_app(app)
+    register_error_handlers(app)
+    from app.api import register_blueprints
+
+    register_blueprints(api)
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return app

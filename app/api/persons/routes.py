@@ -1,0 +1,28 @@
+"""Officials find people by ID number (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.persons.schemas import LookupQuerySchema, PersonSchema
+from app.extensions import container, db_session
+from app.models import Person, Role
+from app.security.access import allow, current_principal
+from app.services import persons
+
+blp = Blueprint("persons", __name__, url_prefix="/v1/persons", description="People")
+
+
+@blp.route("/lookup")
+class Lookup(MethodView):
+    @allow(Role.OFFICIAL, Role.ADMIN)
+    @blp.arguments(LookupQuerySchema, location="query")
+    @blp.response(200, PersonSchema)
+    def get(self, query: dict[str, Any]) -> Person:
+        """Find a person by ID number; who looked up whom, and when, is audited."""
+        return persons.lookup(
+            db_session(), container().settings, current_principal(), query["id_number"]
+        )

@@ -1,0 +1,105 @@
+"""Flask commands: database, accounts and demo data."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.errors import ServiceError
+from app.extensions import container
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(demo_cli)
+
+
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+accounts_cli = AppGroup("accounts", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the configured database (default: to head)."""
+    from app.migrate import upgrade
+
+    upgrade(container().settings.database_url, revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@accounts_cli.command("create")
+@click.option("--username", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["checkpoint", "venue_operator", "official", "admin"]),
+)
+@click.option(
+    "--password-env",
+    default="HEALTHCODE_NEW_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the password; prompted when unset.",
+)
+def accounts_create(username: str, role: str, password_env: str) -> None:
+    """Create a staff account (password from the environment or a prompt)."""
+    from app.db import utcnow
+    from app.services.accounts import create_staff
+
+    password = os.environ.get(password_env) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    with container().db.session() as session:
+        try:
+            account = create_staff(session, username, password, role, utcnow())
+        except ServiceError as exc:
+            details = "; ".join(f"{e.pointer}: {e.detail}" for e in exc.errors)
+            raise click.ClickException(f"{exc.detail} {details}".strip()) from None
+        click.echo(f"created {account.role} {account.username} ({account.id})")
+
+
+@accounts_cli.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Re-enable instead.")
+def accounts_disable(username: str, enable: bool) -> None:
+    """Disable an account (its tokens stop working at once), or re-enable it."""
+    from app.db import utcnow
+    from app.services.accounts import find_by_username, set_disabled
+
+    with container().db.session() as session:
+        try:
+            account = find_by_username(session, username)
+            set_disabled(session, account.id, not enable, utcnow())
+        except ServiceError as exc:
+            raise click.ClickException(exc.detail) from None
+    click.echo(f"{'enabled' if enable else 'disabled'} {username}")
+
+
+@accounts_cli.command("list")
+def accounts_list() -> None:
+    """List accounts."""
+    from app.services.accounts import list_accounts
+
+    with container().db.session() as session:
+        for a in list_accounts(session):
+            state = "disabled" if a.disabled_at else "active"
+            click.echo(f"{a.id}  {a.role:<15} {a.username or '(phone ' + (a.phone_hint or '') + ')'}  {state}")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create demo staff and regions (idempotent; refused in production)."""
+    from app.services.demo import seed
+
+    c = container()
+    if c.settings.production:
+        raise click.ClickException("demo data is never loaded in production mode")
+    with c.db.session() as session:
+        for line in seed(session, c.settings):
+            click.echo(line)

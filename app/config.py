@@ -1,0 +1,130 @@
+"""Settings read once from HEALTHCODE_* environment variables and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "HEALTHCODE_"
+DEFAULT_SECRET = "dev-insecure-secret-key-change-me-before-production"  # noqa: S105
+DEFAULT_ID_HASH_KEY = "dev-insecure-id-hash-key-change-me-before-production"
+DEFAULT_KEY_PASSPHRASE = "dev-insecure-key-passphrase"  # noqa: S105
+ENVIRONMENTS = ("development", "testing", "production")
+INSTANCE_DIR = Path(os.environ.get("HEALTHCODE_INSTANCE_DIR", "instance")).resolve()
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the service refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated service settings; each field maps to HEALTHCODE_<NAME>."""
+
+    env: str = "development"
+    debug: bool = False
+    secret_key: str = DEFAULT_SECRET
+    id_hash_key: str = DEFAULT_ID_HASH_KEY
+    key_passphrase: str = DEFAULT_KEY_PASSPHRASE
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'healthcode.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    issuer: str = "healthcode.example"
+    code_ttl: int = 12 * 3600
+    code_alg: str = "ES256"
+    trust_max_offline_age: int = 24 * 3600
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    otp_ttl: int = 5 * 60
+    otp_max_attempts: int = 5
+    otp_rate_limit_phone: str = "3 per minute;10 per hour"
+    otp_rate_limit_ip: str = "20 per minute;200 per hour"
+    login_rate_limit: str = "10 per minute"
+    sms_backend: str = "console"
+    max_content_length: int = 1024 * 1024
+    max_upload_bytes: int = 2 * 1024 * 1024
+    feed_max_records: int = 10_000
+    clock_skew: int = 300
+    queue_name: str = "healthcode"
+    log_level: str = "INFO"
+    log_json: bool = True
+    demo_password: str = "demo"  # noqa: S105
+    trusted_proxies: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        """True when running in production mode."""
+        return self.env == "production"
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    ) -> Settings:
+        """Build settings from the environment, then apply overrides (tests pass a dict)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        for name, f in known.items():
+            raw = environ.get(PREFIX + name.upper())
+            if raw is not None:
+                values[name] = _coerce(name, f.type, raw)
+        extra: dict[str, Any] = {}
+        for key, value in (overrides or {}).items():
+            name = key.lower()
+            if name in known:
+                values[name] = (
+                    _coerce(name, known[name].type, value) if isinstance(value, str) else value
+                )
+            else:
+                extra[key] = value
+        settings = replace(cls(), **values, extra=extra)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse unsafe or inconsistent settings."""
+        problems: list[str] = []
+        if self.env not in ENVIRONMENTS:
+            problems.append(f"HEALTHCODE_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.production:
+            if self.debug:
+                problems.append("HEALTHCODE_DEBUG must be off in production")
+            for name, default in (
+                ("secret_key", DEFAULT_SECRET),
+                ("id_hash_key", DEFAULT_ID_HASH_KEY),
+                ("key_passphrase", DEFAULT_KEY_PASSPHRASE),
+            ):
+                value = getattr(self, name)
+                if not value or value == default:
+                    problems.append(f"HEALTHCODE_{name.upper()} must be set to a non-default value")
+                elif len(value) < 32:
+                    problems.append(f"HEALTHCODE_{name.upper()} must be at least 32 characters")
+        if self.code_alg not in ("ES256", "EdDSA"):
+            problems.append("HEALTHCODE_CODE_ALG must be ES256 or EdDSA")
+        for name in ("code_ttl", "access_token_ttl", "refresh_token_ttl", "otp_ttl"):
+            if getattr(self, name) <= 0:
+                problems.append(f"HEALTHCODE_{name.upper()} must be positive")
+        if self.sms_backend not in ("console",):
+            problems.append("HEALTHCODE_SMS_BACKEND must be 'console'")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+
+def _coerce(name: str, kind: Any, raw: str) -> Any:
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+    except ValueError:
+        raise ConfigError(f"HEALTHCODE_{name.upper()}: cannot read {raw!r} as {kind}") from None
+    return raw

@@ -1,0 +1,75 @@
+"""The app's domain exception tree; each maps to one HTTP status and problem type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one input field, addressed by a JSON pointer."""
+
+    pointer: str
+    detail: str
+
+
+class ServiceError(Exception):
+    """Root of every error a service raises on purpose."""
+
+    status = 400
+    type_slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str = "", errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = list(errors)
+
+
+class InvalidInput(ServiceError):
+    """The input is well-formed but breaks a rule."""
+
+    status = 422
+    type_slug = "validation-error"
+    title = "Invalid input"
+
+
+class AuthenticationFailed(ServiceError):
+    """Credentials are missing, wrong, expired or revoked."""
+
+    status = 401
+    type_slug = "unauthorized"
+    title = "Authentication required"
+
+
+class PermissionDenied(ServiceError):
+    """The caller is authenticated but not allowed to do this."""
+
+    status = 403
+    type_slug = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(ServiceError):
+    """No such object, or not one the caller may see."""
+
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(ServiceError):
+    """The request conflicts with the current state."""
+
+    status = 409
+    type_slug = "conflict"
+    title = "Conflict"
+
+
+class Unavailable(ServiceError):
+    """A dependency needed for this request is not available."""
+
+    status = 503
+    type_slug = "unavailable"
+    title = "Service unavailable"

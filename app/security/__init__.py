@@ -1,0 +1,1 @@
+"""Credentials: password hashing, keyed hashes, access tokens and access control."""

@@ -1,0 +1,1 @@
+"""Services: load rows, call risk/ or codes/, persist, enqueue after commit."""

@@ -1,0 +1,314 @@
+"""Trust bundle: trusted keys + revocations, signed by a root key, with deltas and pruning."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from codes.b64 import b64u_decode
+from codes.claims import MAX_TEXT_CLAIM, MAX_TIME, from_seconds, to_seconds
+from codes.errors import (
+    BundleDeltaMismatchError,
+    BundleFormatError,
+    BundleRollbackError,
+    KeyFormatError,
+)
+from codes.jws import canonical_json, jws_sign, jws_verify
+from codes.keys import ALGORITHMS, SigningKey, VerificationKey
+
+DEFAULT_MAX_OFFLINE_AGE: Final = timedelta(hours=24)
+MAX_OFFLINE_AGE_CAP: Final = timedelta(days=365)
+TYP_BUNDLE: Final = "hcx-trust+json"
+TYP_DELTA: Final = "hcx-trust-delta+json"
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """Codes of `subject` issued (iat) before `before` are withdrawn."""
+
+    subject: str
+    before: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form {"sub", "before" (epoch seconds)}."""
+        return {"sub": self.subject, "before": to_seconds(self.before)}
+
+
+@dataclass(frozen=True)
+class TrustBundle:
+    """Verified (or live, in-memory) trust state: keys, revocations, seq and signed time."""
+
+    seq: int
+    issued_at: datetime
+    keys: tuple[VerificationKey, ...]
+    revocations: tuple[Revocation, ...] = ()
+    max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
+    _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _revoked: dict[str, datetime] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.issued_at.utcoffset() is None:
+            raise ValueError("issued_at must be timezone-aware")
+        object.__setattr__(self, "keys", tuple(self.keys))
+        object.__setattr__(self, "revocations", tuple(self.revocations))
+        by_kid: dict[bytes, tuple[VerificationKey, ...]] = {}
+        for key in self.keys:
+            by_kid[key.kid] = (*by_kid.get(key.kid, ()), key)
+        revoked: dict[str, datetime] = {}
+        for entry in self.revocations:
+            if entry.subject not in revoked or revoked[entry.subject] < entry.before:
+                revoked[entry.subject] = entry.before
+        object.__setattr__(self, "_by_kid", by_kid)
+        object.__setattr__(self, "_revoked", revoked)
+
+    def keys_for(self, kid: bytes) -> tuple[VerificationKey, ...]:
+        """All trusted keys listed under kid (more than one if kids collide)."""
+        return self._by_kid.get(kid, ())
+
+    def revoked_before(self, subject: str) -> datetime | None:
+        """The revocation cut-off for subject, if any."""
+        return self._revoked.get(subject)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON-able payload that gets signed."""
+        return {
+            "type": "bundle",
+            "seq": self.seq,
+            "issued_at": to_seconds(self.issued_at),
+            "max_offline_age": int(self.max_offline_age.total_seconds()),
+            "keys": [_key_to_json(k) for k in self.keys],
+            "revocations": [r.to_json() for r in self.revocations],
+        }
+
+    @classmethod
+    def from_payload(cls, obj: Any) -> TrustBundle:
+        """Parse a bundle payload strictly (no signature check)."""
+        _require(obj, {"type", "seq", "issued_at", "max_offline_age", "keys", "revocations"})
+        if obj["type"] != "bundle":
+            raise BundleFormatError("payload type must be 'bundle'")
+        return cls(
+            seq=_uint(obj["seq"], "seq"),
+            issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
+            keys=_keys(obj["keys"]),
+            revocations=_revocations(obj["revocations"]),
+            max_offline_age=_max_age(obj["max_offline_age"]),
+        )
+
+    def to_json(self) -> str:
+        """Serialise for trusted local storage (unsigned)."""
+        return canonical_json(self.to_payload()).decode()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TrustBundle:
+        """Load from to_json output (trusted local storage, no signature check)."""
+        try:
+            obj = json.loads(text)
+        except ValueError as exc:
+            raise BundleFormatError("bundle is not valid JSON") from exc
+        return cls.from_payload(obj)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleDelta:
+    """Changes from bundle base_seq to seq: full key list, revocations added/removed by subject."""
+
+    base_seq: int
+    seq: int
+    issued_at: datetime
+    keys: tuple[VerificationKey, ...]
+    revocations_added: tuple[Revocation, ...] = ()
+    revocations_removed: tuple[str, ...] = ()
+    max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON-able payload that gets signed."""
+        return {
+            "type": "delta",
+            "base_seq": self.base_seq,
+            "seq": self.seq,
+            "issued_at": to_seconds(self.issued_at),
+            "max_offline_age": int(self.max_offline_age.total_seconds()),
+            "keys": [_key_to_json(k) for k in self.keys],
+            "revocations_added": [r.to_json() for r in self.revocations_added],
+            "revocations_removed": list(self.revocations_removed),
+        }
+
+    @classmethod
+    def from_payload(cls, obj: Any) -> BundleDelta:
+        """Parse a delta payload strictly (no signature check)."""
+        fields = {"type", "base_seq", "seq", "issued_at", "max_offline_age", "keys"}
+        _require(obj, fields | {"revocations_added", "revocations_removed"})
+        if obj["type"] != "delta":
+            raise BundleFormatError("payload type must be 'delta'")
+        removed = obj["revocations_removed"]
+        if type(removed) is not list or not all(_is_subject(s) for s in removed):
+            raise BundleFormatError("revocations_removed must be a list of subjects")
+        return cls(
+            base_seq=_uint(obj["base_seq"], "base_seq"),
+            seq=_uint(obj["seq"], "seq"),
+            issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
+            keys=_keys(obj["keys"]),
+            revocations_added=_revocations(obj["revocations_added"]),
+            revocations_removed=tuple(removed),
+            max_offline_age=_max_age(obj["max_offline_age"]),
+        )
+
+
+def sign_bundle(bundle: TrustBundle, root_key: SigningKey) -> dict[str, str]:
+    """Sign a bundle with the root key; return the JWS document to publish."""
+    return jws_sign(canonical_json(bundle.to_payload()), root_key, TYP_BUNDLE)
+
+
+def sign_delta(delta: BundleDelta, root_key: SigningKey) -> dict[str, str]:
+    """Sign a delta with the root key; return the JWS document to publish."""
+    return jws_sign(canonical_json(delta.to_payload()), root_key, TYP_DELTA)
+
+
+def _payload(doc: Any, root: VerificationKey, typ: str) -> Any:
+    raw = jws_verify(doc, root, typ)
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise BundleFormatError("signed payload is not JSON") from exc
+
+
+def load_bundle(
+    doc: Any, root_public_key: VerificationKey, *, held: TrustBundle | None = None
+) -> TrustBundle:
+    """Verify a signed bundle document; refuse bad signatures and rollback below held.seq."""
+    bundle = TrustBundle.from_payload(_payload(doc, root_public_key, TYP_BUNDLE))
+    if held is not None and bundle.seq < held.seq:
+        raise BundleRollbackError(f"bundle seq {bundle.seq} is older than held {held.seq}")
+    return bundle
+
+
+def make_delta(old: TrustBundle, new: TrustBundle) -> BundleDelta:
+    """The delta that turns old into new."""
+    old_entries = {(r.subject, r.before) for r in old.revocations}
+    new_subjects = {r.subject for r in new.revocations}
+    return BundleDelta(
+        base_seq=old.seq,
+        seq=new.seq,
+        issued_at=new.issued_at,
+        keys=new.keys,
+        revocations_added=tuple(
+            r for r in new.revocations if (r.subject, r.before) not in old_entries
+        ),
+        revocations_removed=tuple(
+            sorted({r.subject for r in old.revocations} - new_subjects)
+        ),
+        max_offline_age=new.max_offline_age,
+    )
+
+
+def apply_delta(
+    held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey
+) -> TrustBundle:
+    """Verify a signed delta and apply it to held; refuse rollback and base mismatch."""
+    delta = BundleDelta.from_payload(_payload(delta_doc, root_public_key, TYP_DELTA))
+    if delta.seq < held.seq:
+        raise BundleRollbackError(f"delta seq {delta.seq} is older than held {held.seq}")
+    if delta.base_seq != held.seq or delta.seq < delta.base_seq:
+        raise BundleDeltaMismatchError(
+            f"delta is from seq {delta.base_seq}, held is {held.seq}; fetch a full bundle"
+        )
+    removed = set(delta.revocations_removed)
+    replaced = {r.subject for r in delta.revocations_added}
+    kept = [r for r in held.revocations if r.subject not in removed | replaced]
+    return TrustBundle(
+        seq=delta.seq,
+        issued_at=delta.issued_at,
+        keys=delta.keys,
+        revocations=(*kept, *delta.revocations_added),
+        max_offline_age=delta.max_offline_age,
+    )
+
+
+def prune_revocations(
+    entries: Iterable[Revocation],
+    now: datetime,
+    max_code_ttl: timedelta,
+    *,
+    margin: timedelta = timedelta(minutes=10),
+) -> tuple[Revocation, ...]:
+    """Drop entries whose covered codes (iat < before) have all expired by now.
+
+    A covered code expires by before + max_code_ttl; `margin` keeps entries a little longer to
+    absorb verifier leeway and device clock skew.
+    """
+    return tuple(e for e in entries if e.before + max_code_ttl + margin > now)
+
+
+def _key_to_json(key: VerificationKey) -> dict[str, Any]:
+    jwk = {k: v for k, v in key.public_jwk().items() if k not in ("kid", "alg")}
+    not_after = None if key.not_after is None else to_seconds(key.not_after)
+    return {"kid": key.kid_b64, "alg": key.alg, "jwk": jwk, "not_after": not_after}
+
+
+def _require(obj: Any, fields: set[str]) -> None:
+    if type(obj) is not dict or set(obj) != fields:
+        raise BundleFormatError(f"expected an object with exactly {sorted(fields)}")
+
+
+def _uint(value: Any, name: str) -> int:
+    if type(value) is not int or not 0 <= value < 2**63:
+        raise BundleFormatError(f"{name} must be a non-negative integer")
+    return value
+
+
+def _time(value: Any, name: str) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_TIME:
+        raise BundleFormatError(f"{name} must be epoch seconds")
+    return value
+
+
+def _max_age(value: Any) -> timedelta:
+    age = timedelta(seconds=_uint(value, "max_offline_age"))
+    if not timedelta(0) < age <= MAX_OFFLINE_AGE_CAP:
+        raise BundleFormatError("max_offline_age out of range")
+    return age
+
+
+def _is_subject(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_TEXT_CLAIM
+
+
+def _keys(items: Any) -> tuple[VerificationKey, ...]:
+    if type(items) is not list:
+        raise BundleFormatError("keys must be a list")
+    keys = []
+    for item in items:
+        _require(item, {"kid", "alg", "jwk", "not_after"})
+        if item["alg"] not in ALGORITHMS:
+            raise BundleFormatError(f"unsupported key alg {item['alg']!r}")
+        not_after = item["not_after"]
+        try:
+            kid = b64u_decode(item["kid"])
+            key = VerificationKey.from_jwk(
+                item["jwk"],
+                kid=kid,
+                not_after=None if not_after is None else from_seconds(_time(not_after, "not_after")),
+            )
+        except (ValueError, KeyFormatError) as exc:
+            raise BundleFormatError(f"invalid key entry: {exc}") from exc
+        if not kid or key.alg != item["alg"]:
+            raise BundleFormatError("key entry kid empty or alg does not match its JWK")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _revocations(items: Any) -> tuple[Revocation, ...]:
+    if type(items) is not list:
+        raise BundleFormatError("revocations must be a list")
+    out = []
+    for item in items:
+        _require(item, {"sub", "before"})
+        if not _is_subject(item["sub"]):
+            raise BundleFormatError("revocation sub must be non-empty text")
+        out.append(Revocation(item["sub"], from_seconds(_time(item["before"], "before"))))
+    return tuple(out)

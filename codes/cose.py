@@ -1,0 +1,75 @@
+"""COSE_Sign1 (RFC 9052, tag 18) framing: protected header, Sig_structure, encode and parse."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final, NamedTuple
+
+from codes import cbor
+from codes.keys import COSE_ALG_IDS
+
+TAG_SIGN1: Final = 18
+HDR_ALG: Final = 1
+HDR_KID: Final = 4
+_TAG_AND_ARRAY: Final = bytes((0xD2, 0x84))  # tag(18) array(4)
+_EMPTY_MAP: Final = b"\xa0"
+_SIG_CONTEXT: Final = cbor.head(3, 10) + b"Signature1"
+
+
+class Sign1(NamedTuple):
+    """The parts of a parsed COSE_Sign1 (payload not yet decoded)."""
+
+    protected: bytes
+    alg_id: int
+    kid: bytes
+    payload: bytes
+    signature: bytes
+
+
+def bstr(data: bytes) -> bytes:
+    """CBOR byte string item."""
+    return cbor.head(2, len(data)) + data
+
+
+@lru_cache(maxsize=64)
+def protected_header(alg: str, kid: bytes) -> bytes:
+    """Serialized protected header map {alg, kid} (the bstr content)."""
+    return cbor.head(5, 2) + bytes((HDR_ALG,)) + _int(COSE_ALG_IDS[alg]) + bytes((HDR_KID,)) + bstr(kid)
+
+
+def _int(value: int) -> bytes:
+    return cbor.head(0, value) if value >= 0 else cbor.head(1, -1 - value)
+
+
+@lru_cache(maxsize=64)
+def framing(alg: str, kid: bytes) -> tuple[bytes, bytes]:
+    """(Sig_structure prefix up to the payload, COSE_Sign1 prefix up to the payload)."""
+    prot = bstr(protected_header(alg, kid))
+    return b"\x84" + _SIG_CONTEXT + prot + b"\x40", _TAG_AND_ARRAY + prot + _EMPTY_MAP
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The Sig_structure ["Signature1", protected, h'', payload] to be signed."""
+    return b"\x84" + _SIG_CONTEXT + bstr(protected) + b"\x40" + bstr(payload)
+
+
+def parse_sign1(data: bytes) -> Sign1:
+    """Parse a tagged COSE_Sign1 strictly; raise cbor.CborError on any deviation."""
+    major, arg, pos = cbor.read_head(data, 0)
+    if major != 6 or arg != TAG_SIGN1:
+        raise cbor.CborError("expected COSE_Sign1 tag 18")
+    parts = cbor.loads(data[pos:], max_depth=2)
+    if type(parts) is not list or len(parts) != 4:
+        raise cbor.CborError("COSE_Sign1 must be an array of 4")
+    protected, unprotected, payload, signature = parts
+    if type(protected) is not bytes or type(payload) is not bytes or type(signature) is not bytes:
+        raise cbor.CborError("protected, payload and signature must be byte strings")
+    if unprotected != {}:
+        raise cbor.CborError("unprotected header must be an empty map")
+    header = cbor.loads(protected, max_depth=1)
+    if type(header) is not dict or set(header) != {HDR_ALG, HDR_KID}:
+        raise cbor.CborError("protected header must hold exactly alg and kid")
+    alg_id, kid = header[HDR_ALG], header[HDR_KID]
+    if type(alg_id) is not int or type(kid) is not bytes or not kid:
+        raise cbor.CborError("alg must be an int and kid a non-empty byte string")
+    return Sign1(protected, alg_id, kid, payload, signature)
