@@ -34,7 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_STORAGE_URI=_limits_uri(settings.redis_url),
         RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
@@ -84,3 +84,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             session.close()
 
     return app
+
+
+def _limits_uri(redis_url: str) -> str:
+    """The `limits` library spells unix-socket Redis URLs as redis+unix://."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url

@@ -44,8 +44,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    if has_request_context() and not hasattr(record, "request_id"):
+        record.request_id = g.get("request_id")
+    return record
+
+
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     """Send the healthcode loggers to stderr, as JSON lines unless told otherwise."""
+    if logging.getLogRecordFactory() is not _record_factory:
+        logging.setLogRecordFactory(_record_factory)
     root = logging.getLogger("healthcode")
     root.setLevel(level.upper())
     if not any(getattr(h, "_healthcode", False) for h in root.handlers):

@@ -46,9 +46,7 @@ class TrustBundle:
     keys: tuple[VerificationKey, ...]
     revocations: tuple[Revocation, ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
-    _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(init=False, repr=False, compare=False)
     _revoked: dict[str, datetime] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -199,16 +197,12 @@ def make_delta(old: TrustBundle, new: TrustBundle) -> BundleDelta:
         revocations_added=tuple(
             r for r in new.revocations if (r.subject, r.before) not in old_entries
         ),
-        revocations_removed=tuple(
-            sorted({r.subject for r in old.revocations} - new_subjects)
-        ),
+        revocations_removed=tuple(sorted({r.subject for r in old.revocations} - new_subjects)),
         max_offline_age=new.max_offline_age,
     )
 
 
-def apply_delta(
-    held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey
-) -> TrustBundle:
+def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey) -> TrustBundle:
     """Verify a signed delta and apply it to held; refuse rollback and base mismatch."""
     delta = BundleDelta.from_payload(_payload(delta_doc, root_public_key, TYP_DELTA))
     if delta.seq < held.seq:
@@ -292,7 +286,9 @@ def _keys(items: Any) -> tuple[VerificationKey, ...]:
             key = VerificationKey.from_jwk(
                 item["jwk"],
                 kid=kid,
-                not_after=None if not_after is None else from_seconds(_time(not_after, "not_after")),
+                not_after=None
+                if not_after is None
+                else from_seconds(_time(not_after, "not_after")),
             )
         except (ValueError, KeyFormatError) as exc:
             raise BundleFormatError(f"invalid key entry: {exc}") from exc

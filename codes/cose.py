@@ -34,7 +34,13 @@ def bstr(data: bytes) -> bytes:
 @lru_cache(maxsize=64)
 def protected_header(alg: str, kid: bytes) -> bytes:
     """Serialized protected header map {alg, kid} (the bstr content)."""
-    return cbor.head(5, 2) + bytes((HDR_ALG,)) + _int(COSE_ALG_IDS[alg]) + bytes((HDR_KID,)) + bstr(kid)
+    return (
+        cbor.head(5, 2)
+        + bytes((HDR_ALG,))
+        + _int(COSE_ALG_IDS[alg])
+        + bytes((HDR_KID,))
+        + bstr(kid)
+    )
 
 
 def _int(value: int) -> bytes:

@@ -74,7 +74,9 @@ class VerificationKey:
         return b64u_encode(self.kid)
 
     def __repr__(self) -> str:
-        return f"VerificationKey(alg={self.alg!r}, kid={self.kid_b64!r}, not_after={self.not_after!r})"
+        return (
+            f"VerificationKey(alg={self.alg!r}, kid={self.kid_b64!r}, not_after={self.not_after!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VerificationKey):
@@ -117,8 +119,16 @@ class VerificationKey:
                 "kid": self.kid_b64,
                 "alg": ES256,
             }
-        raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64u_encode(raw), "kid": self.kid_b64, "alg": EDDSA}
+        raw = self.public_key.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": b64u_encode(raw),
+            "kid": self.kid_b64,
+            "alg": EDDSA,
+        }
 
     def public_pem(self) -> bytes:
         """The public key as PEM SubjectPublicKeyInfo."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Final
 
+from codes.base32 import b32decode, b32encode
 from codes.errors import BadEncoding, BadPrefix, MalformedCode
 
 PREFIX: Final = "HCX1:"
@@ -15,7 +14,7 @@ MAX_CODE_BYTES: Final = 2048
 
 def encode_text(data: bytes) -> str:
     """Wrap COSE bytes as PREFIX + unpadded RFC 4648 base32."""
-    return PREFIX + base64.b32encode(data).decode("ascii").rstrip("=")
+    return PREFIX + b32encode(data)
 
 
 def decode_text(text: object) -> bytes:
@@ -26,15 +25,10 @@ def decode_text(text: object) -> bytes:
         raise MalformedCode(f"code text longer than {MAX_TEXT_CHARS} characters")
     if not text.startswith(PREFIX):
         raise BadPrefix(f"code text must start with {PREFIX}")
-    body = text[len(PREFIX) :]
-    if not body.isascii() or "=" in body:
-        raise BadEncoding("code body must be unpadded base32")
     try:
-        data = base64.b32decode(body + "=" * (-len(body) % 8))
-    except (binascii.Error, ValueError) as exc:
-        raise BadEncoding("code body is not base32") from exc
+        data = b32decode(text[len(PREFIX) :])
+    except ValueError as exc:
+        raise BadEncoding(str(exc)) from exc
     if len(data) > MAX_CODE_BYTES:
         raise MalformedCode(f"code longer than {MAX_CODE_BYTES} bytes")
-    if base64.b32encode(data).decode("ascii").rstrip("=") != body:
-        raise BadEncoding("code body is not canonical base32")
     return data

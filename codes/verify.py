@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -88,7 +88,7 @@ def verify(
     *,
     now: datetime,
     leeway: timedelta | int = DEFAULT_LEEWAY,
-    algorithms: Iterable[str] = ALGORITHMS,
+    algorithms: Collection[str] = ALGORITHMS,
     check_freshness: bool = True,
 ) -> VerifiedCode:
     """Verify code text; raise a VerificationError subclass whose .reason says why not.
@@ -153,7 +153,7 @@ def check(
     *,
     now: datetime,
     leeway: timedelta | int = DEFAULT_LEEWAY,
-    algorithms: Iterable[str] = ALGORITHMS,
+    algorithms: Collection[str] = ALGORITHMS,
     check_freshness: bool = True,
 ) -> VerificationResult:
     """Like verify() but return a VerificationResult instead of raising for any code text."""

@@ -1,0 +1,105 @@
+"""QR images of codes: PNG/SVG rendering and decoding (the only module using zxing-cpp/PIL)."""
+
+from __future__ import annotations
+
+import io
+from typing import Final
+
+import zxingcpp
+from PIL import Image
+
+from codes.errors import ImageTooLargeError, NoCodeFoundError, NotAnImageError
+from codes.text import PREFIX
+
+EC_LEVEL: Final = "M"
+QUIET_ZONE: Final = 4
+MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS: Final = 40_000_000
+IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+_QR: Final = zxingcpp.BarcodeFormat.QRCode
+_QR_ONLY: Final = zxingcpp.BarcodeFormats(_QR)
+
+
+def _modules(text: str) -> tuple[int, bytes]:
+    """Build the symbol (mask chosen by zxing-cpp in C++); return (side, 1-px-per-module
+    grayscale rows including a 4-module quiet zone)."""
+    barcode = zxingcpp.create_barcode(text, _QR, ec_level=EC_LEVEL)
+    image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
+    side = image.shape[0]
+    return side, bytes(memoryview(image))  # type: ignore[arg-type]  # stub lacks buffer
+
+
+def render_png(text: str, *, scale: int = 8) -> bytes:
+    """Render text as a 1-bit PNG QR code, `scale` pixels per module (8 -> ~520 px at V10)."""
+    if not 1 <= scale <= 40:
+        raise ValueError("scale must be between 1 and 40")
+    side, pixels = _modules(text)
+    image = Image.frombuffer("L", (side, side), pixels, "raw", "L", 0, 1)
+    image = image.convert("1", dither=Image.Dither.NONE)
+    if scale > 1:
+        image = image.resize((side * scale, side * scale), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def render_svg(text: str, *, module_px: int = 8) -> str:
+    """Render text as a standalone SVG QR code (one path, module units in the viewBox)."""
+    side, pixels = _modules(text)
+    parts = []
+    for y in range(side):
+        row = pixels[y * side : (y + 1) * side]
+        x = 0
+        while x < side:
+            if row[x] == 0:
+                start = x
+                while x < side and row[x] == 0:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    size = side * module_px
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {side} {side}" shape-rendering="crispEdges">'
+        f'<rect width="{side}" height="{side}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(parts)}"/></svg>\n'
+    )
+
+
+def _open(data: bytes) -> Image.Image:
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageTooLargeError(f"image larger than {MAX_IMAGE_BYTES} bytes")
+    try:
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+    except Exception as exc:  # PIL raises many types on hostile input
+        raise NotAnImageError("not a readable PNG/JPEG/WEBP/GIF/BMP image") from exc
+    width, height = image.size  # header only: checked before any pixel is decoded
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageTooLargeError(f"image has more than {MAX_IMAGE_PIXELS} pixels")
+    try:
+        return image.convert("L")
+    except Exception as exc:
+        raise NotAnImageError("image data is corrupt") from exc
+
+
+def decode_image(data: bytes, *, photo: bool = True) -> str:
+    """Return the text of the first QR code in an image (prefers one with our prefix).
+
+    photo=True (uploads, camera shots) keeps zxing-cpp's rotate and downscale passes;
+    photo=False is for clean renders. Inverted search is always off: we never render it.
+    """
+    image = _open(data)
+    results = zxingcpp.read_barcodes(
+        image,
+        formats=_QR_ONLY,
+        try_rotate=photo,
+        try_downscale=photo,
+        try_invert=False,
+        is_pure=not photo,
+    )
+    texts = [r.text for r in results if r.valid]
+    if not texts:
+        raise NoCodeFoundError("no QR code found in the image")
+    return next((t for t in texts if t.startswith(PREFIX)), texts[0])
