@@ -17,6 +17,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
+    from app.worker import register_worker_cli
+
+    register_worker_cli(app)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
@@ -89,7 +92,8 @@ def accounts_list() -> None:
     with container().db.session() as session:
         for a in list_accounts(session):
             state = "disabled" if a.disabled_at else "active"
-            click.echo(f"{a.id}  {a.role:<15} {a.username or '(phone ' + (a.phone_hint or '') + ')'}  {state}")
+            who = a.username or f"(phone ...{a.phone_hint or ''})"
+            click.echo(f"{a.id}  {a.role:<15} {who}  {state}")
 
 
 @demo_cli.command("seed")

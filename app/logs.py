@@ -61,9 +61,9 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     root = logging.getLogger("healthcode")
     root.setLevel(level.upper())
     if not any(getattr(h, "_healthcode", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler._healthcode = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+        stream = logging.StreamHandler(sys.stderr)
+        stream._healthcode = True  # type: ignore[attr-defined]
+        root.addHandler(stream)
     for handler in root.handlers:
         if getattr(handler, "_healthcode", False):
             handler.setFormatter(

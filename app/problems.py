@@ -60,9 +60,7 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     body.update(extra)
-    response = current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_MIME
-    )
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     if status == 401 and "WWW-Authenticate" not in response.headers:

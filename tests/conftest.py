@@ -200,9 +200,7 @@ def otp(logs: pytest.LogCaptureFixture) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def resident(
-    client: FlaskClient, logs: pytest.LogCaptureFixture
-) -> Callable[..., dict[str, str]]:
+def resident(client: FlaskClient, logs: pytest.LogCaptureFixture) -> Callable[..., dict[str, str]]:
     """Log in a resident by phone (through the real OTP flow); returns the header."""
 
     def factory(phone: str | None = None) -> dict[str, str]:

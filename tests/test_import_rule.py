@@ -14,7 +14,11 @@ FORBIDDEN = ("flask", "sqlalchemy", "redis", "rq", "app", "flask_smorest", "alem
 def _modules_after(statement: str) -> set[str]:
     code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         timeout=60,
     )
     return set(json.loads(out.stdout))

@@ -78,9 +78,7 @@ def authenticate() -> Principal:
     return principal
 
 
-def allow(
-    *roles: str, scopes: Iterable[str] = (), public: bool = False
-) -> Callable[[F], F]:
+def allow(*roles: str, scopes: Iterable[str] = (), public: bool = False) -> Callable[[F], F]:
     """Declare (and enforce) which roles and API-key scopes may call a view."""
     access = Access(tuple(str(r) for r in roles), tuple(scopes), public)
     for scope in access.scopes:

@@ -97,7 +97,10 @@ def set_disabled(
         raise Conflict("You cannot disable your own account.")
     account.disabled_at = now if disabled else None
     audit.record(
-        session, actor, "account.disable" if disabled else "account.enable", "account",
+        session,
+        actor,
+        "account.disable" if disabled else "account.enable",
+        "account",
         str(account.id),
     )
     session.commit()

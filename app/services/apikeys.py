@@ -58,7 +58,9 @@ def list_keys(session: Session, actor: Principal) -> Sequence[ApiKey]:
 
 def revoke_key(session: Session, key_id: uuid.UUID, actor: Principal, now: datetime) -> ApiKey:
     """Revoke a key the caller may see; it stops working at once."""
-    key = session.scalars(_visible(select(ApiKey).where(ApiKey.id == key_id), actor)).first()
+    key: ApiKey | None = session.scalars(
+        _visible(select(ApiKey).where(ApiKey.id == key_id), actor)
+    ).first()
     if key is None:
         raise NotFound("No such API key.")
     if key.revoked_at is None:

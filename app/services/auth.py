@@ -119,9 +119,7 @@ def verify_otp(
     return account
 
 
-def login_password(
-    session: Session, username: str, password: str, now: datetime
-) -> Account:
+def login_password(session: Session, username: str, password: str, now: datetime) -> Account:
     """Check a staff member's username and password."""
     account = session.scalars(select(Account).where(Account.username == username)).first()
     ok = verify_password(account.password_hash if account else None, password)
@@ -151,15 +149,17 @@ def issue_tokens(
     )
     session.commit()
     access = issue_access_token(
-        settings.secret_key, settings.issuer, account.id, account.role, now,
+        settings.secret_key,
+        settings.issuer,
+        account.id,
+        account.role,
+        now,
         settings.access_token_ttl,
     )
     return TokenPair(access, refresh, settings.access_token_ttl)
 
 
-def refresh_tokens(
-    session: Session, settings: Settings, refresh: str, now: datetime
-) -> TokenPair:
+def refresh_tokens(session: Session, settings: Settings, refresh: str, now: datetime) -> TokenPair:
     """Rotate a refresh token; reuse of a rotated token revokes its whole family."""
     failure = AuthenticationFailed("The refresh token is invalid, expired or revoked.")
     row = session.scalars(

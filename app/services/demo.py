@@ -37,8 +37,7 @@ def seed(session: Session, settings: Settings) -> list[str]:
     for username, role in DEMO_STAFF:
         exists = session.scalars(select(Account).where(Account.username == username)).first()
         if exists is None:
-            create_staff(session, username, settings.demo_password, role, now,
-                         enforce_policy=False)
+            create_staff(session, username, settings.demo_password, role, now, enforce_policy=False)
             report.append(f"created {role} account {username!r}")
     for code, name, level in DEMO_REGIONS:
         if session.get(Region, code) is None:

@@ -88,16 +88,19 @@ def put_profile(
     return person
 
 
-def lookup(
-    session: Session, settings: Settings, actor: Principal, id_number: str
-) -> Person:
+def lookup(session: Session, settings: Settings, actor: Principal, id_number: str) -> Person:
     """Find a person by ID number for an official; every look-up is audited."""
     normalized = normalize_id_number(id_number)
     digest = id_hash(settings.id_hash_key, normalized)
     person = session.scalars(select(Person).where(Person.id_hash == digest)).first()
     audit.record(
-        session, actor, "person.lookup", "person", str(person.id) if person else None,
-        found=person is not None, id_last4=normalized[-4:],
+        session,
+        actor,
+        "person.lookup",
+        "person",
+        str(person.id) if person else None,
+        found=person is not None,
+        id_last4=normalized[-4:],
     )
     session.commit()
     if person is None:

@@ -10,7 +10,9 @@ from app.models import ApiKey
 
 
 def _create(client: FlaskClient, headers: dict[str, str], scopes: list[str]) -> dict:  # type: ignore[type-arg]
-    response = client.post("/v1/api-keys", json={"name": "lab 1", "scopes": scopes}, headers=headers)
+    response = client.post(
+        "/v1/api-keys", json={"name": "lab 1", "scopes": scopes}, headers=headers
+    )
     assert response.status_code == 201, response.json
     return response.json  # type: ignore[no-any-return]
 
@@ -47,9 +49,7 @@ def test_tampered_key_is_rejected(
     assert client.get("/v1/api-keys", headers={"Authorization": f"Bearer {bad}"}).status_code == 401
 
 
-def test_revoke_and_ownership(
-    client: FlaskClient, login: Callable[[str], dict[str, str]]
-) -> None:
+def test_revoke_and_ownership(client: FlaskClient, login: Callable[[str], dict[str, str]]) -> None:
     alice, bob, admin = login("official"), login("official"), login("admin")
     key = _create(client, alice, ["checkpoint"])
     assert client.get("/v1/api-keys", headers=bob).json == []
@@ -63,9 +63,9 @@ def test_revoke_and_ownership(
     assert listed[0]["revoked_at"] is not None
 
 
-def test_unknown_scope_rejected(client: FlaskClient, login: Callable[[str], dict[str, str]]) -> None:
-    r = client.post(
-        "/v1/api-keys", json={"name": "x", "scopes": ["admin"]}, headers=login("admin")
-    )
+def test_unknown_scope_rejected(
+    client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    r = client.post("/v1/api-keys", json={"name": "x", "scopes": ["admin"]}, headers=login("admin"))
     assert r.status_code == 422
     assert r.json["errors"][0]["pointer"].startswith("/scopes")

@@ -32,9 +32,7 @@ def test_first_login_creates_resident(client: FlaskClient, otp: Callable[[str], 
     body = response.json
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 900
-    me = client.get(
-        "/v1/me/profile", headers={"Authorization": f"Bearer {body['access_token']}"}
-    )
+    me = client.get("/v1/me/profile", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 404  # logged in as a resident, profile not yet set
 
 

@@ -53,11 +53,12 @@ def test_refresh_rotates_and_detects_reuse(
     assert after.status_code == 401
 
 
-def test_logout_revokes_refresh_token(
-    client: FlaskClient, make_staff: Callable[..., str]
-) -> None:
+def test_logout_revokes_refresh_token(client: FlaskClient, make_staff: Callable[..., str]) -> None:
     tokens = _login(client, make_staff("official")).json
-    assert client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert (
+        client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code
+        == 204
+    )
     again = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert again.status_code == 401
 
@@ -97,12 +98,14 @@ def test_weak_password_and_bad_role_rejected(
 ) -> None:
     admin = login("admin")
     r = client.post(
-        "/v1/accounts", json={"username": "x.y.z", "password": "short", "role": "official"},
+        "/v1/accounts",
+        json={"username": "x.y.z", "password": "short", "role": "official"},
         headers=admin,
     )
     assert r.status_code == 422 and r.json["errors"][0]["pointer"] == "/password"
     r = client.post(
-        "/v1/accounts", json={"username": "abc", "password": "long-enough-1", "role": "resident"},
+        "/v1/accounts",
+        json={"username": "abc", "password": "long-enough-1", "role": "resident"},
         headers=admin,
     )
     assert r.status_code == 422 and r.json["errors"][0]["pointer"] == "/role"

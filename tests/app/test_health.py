@@ -23,8 +23,9 @@ def broken_redis(app: Flask) -> Iterator[None]:
 def broken_database(app: Flask) -> Iterator[None]:
     container = app.extensions["healthcode"]
     original = container.db
-    container.db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none",
-                            connect_args={"connect_timeout": 1})
+    container.db = Database(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
     yield
     container.db = original
 

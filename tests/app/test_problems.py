@@ -18,9 +18,7 @@ def _assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-d
 
 
 def test_malformed_json(client: FlaskClient) -> None:
-    response = client.post(
-        "/v1/auth/login", data='{"username": ', content_type="application/json"
-    )
+    response = client.post("/v1/auth/login", data='{"username": ', content_type="application/json")
     body = _assert_problem(response, 400)
     assert "JSON" in body["detail"]
 

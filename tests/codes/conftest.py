@@ -60,3 +60,31 @@ def bundle(es_key: SigningKey, ed_key: SigningKey) -> TrustBundle:
         issued_at=NOW - timedelta(hours=1),
         keys=(es_key.verification_key(), ed_key.verification_key()),
     )
+
+
+def craft_code(
+    payload: Any,
+    key: SigningKey,
+    *,
+    header: Any = None,
+    unprotected: Any = None,
+    tag: int = 18,
+) -> str:
+    """Build and sign a COSE_Sign1 from raw parts with cbor2, to test the verifier's checks."""
+    import cbor2
+
+    from codes.base32 import b32encode
+    from codes.keys import COSE_ALG_IDS
+
+    protected = cbor2.dumps(
+        {1: COSE_ALG_IDS[key.alg], 4: key.kid} if header is None else header
+    )
+    body = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
+    to_sign = cbor2.dumps(["Signature1", protected, b"", body])
+    parts = [protected, {} if unprotected is None else unprotected, body, key.sign(to_sign)]
+    return "HCX1:" + b32encode(cbor2.dumps(cbor2.CBORTag(tag, parts)))
+
+
+@pytest.fixture
+def craft() -> Callable[..., str]:
+    return craft_code

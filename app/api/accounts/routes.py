@@ -38,7 +38,11 @@ class Accounts(MethodView):
     def post(self, data: dict[str, Any]) -> Account:
         """Create a staff account."""
         return accounts.create_staff(
-            db_session(), data["username"], data["password"], data["role"], now(),
+            db_session(),
+            data["username"],
+            data["password"],
+            data["role"],
+            now(),
             current_principal(),
         )
 

@@ -23,9 +23,7 @@ class AccountPatchSchema(StrictSchema):
 
 
 class AccountQuerySchema(StrictSchema):
-    role = ma.fields.String(
-        validate=ma.validate.OneOf([*STAFF_ROLE_NAMES, "resident"])
-    )
+    role = ma.fields.String(validate=ma.validate.OneOf([*STAFF_ROLE_NAMES, "resident"]))
 
 
 class AccountSchema(ma.Schema):

@@ -89,9 +89,7 @@ class Refresh(MethodView):
     @blp.response(200, TokenSchema)
     def post(self, data: dict[str, Any]) -> auth.TokenPair:
         """Exchange a refresh token for a new pair (the old one is revoked)."""
-        return auth.refresh_tokens(
-            db_session(), container().settings, data["refresh_token"], now()
-        )
+        return auth.refresh_tokens(db_session(), container().settings, data["refresh_token"], now())
 
 
 @blp.route("/logout")

@@ -30,6 +30,11 @@ class Profile(MethodView):
     def put(self, data: dict[str, Any]) -> Person:
         """Set your identity; the clear ID number is never stored."""
         return persons.put_profile(
-            db_session(), container().settings, current_principal(),
-            data["name"], data["id_number"], data["birth_date"], now(),
+            db_session(),
+            container().settings,
+            current_principal(),
+            data["name"],
+            data["id_number"],
+            data["birth_date"],
+            now(),
         )
