@@ -13,6 +13,7 @@ from app.db import Database, utcnow
 from app.extensions import Container, limiter
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
+from app.services.keys import Keyring
 from app.sms import make_sms_backend
 
 
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api=api,
         sms=make_sms_backend(settings.sms_backend),
         clock=utcnow,
+        keyring=Keyring(settings.key_passphrase),
         extras=dict(settings.extra),
     )
     app.extensions["healthcode"] = c

@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(keys_cli)
     from app.worker import register_worker_cli
 
     register_worker_cli(app)
@@ -25,6 +26,68 @@ def register_cli(app: Flask) -> None:
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 accounts_cli = AppGroup("accounts", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for development.")
+keys_cli = AppGroup("keys", help="Code-signing and bundle-signing keys.")
+
+
+@keys_cli.command("init")
+def keys_init() -> None:
+    """Create the code-signing and bundle-signing keys if missing (idempotent)."""
+    from app.db import utcnow
+    from app.services.keys import init_keys
+
+    c = container()
+    with c.db.session() as session:
+        for line in init_keys(session, c.keyring, c.settings, utcnow()):
+            click.echo(line)
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Start signing codes with a new key; the old one verifies until its codes expire."""
+    from app.db import utcnow
+    from app.services.keys import rotate
+
+    c = container()
+    with c.db.session() as session:
+        record = rotate(session, c.keyring, c.settings, utcnow())
+        click.echo(f"new active code key {record.kid} ({record.alg})")
+
+
+@keys_cli.command("revoke")
+@click.argument("kid")
+def keys_revoke(kid: str) -> None:
+    """Revoke a compromised code key: removed from the trust bundle at once."""
+    from app.db import utcnow
+    from app.services.keys import revoke
+
+    c = container()
+    with c.db.session() as session:
+        try:
+            records = revoke(session, c.keyring, c.settings, kid, utcnow())
+        except ServiceError as exc:
+            raise click.ClickException(exc.detail) from None
+        click.echo(f"revoked {len(records)} key(s) with kid {kid}")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys (public information only)."""
+    from app.services.keys import list_keys
+
+    with container().db.session() as session:
+        for r in list_keys(session):
+            until = r.not_after.isoformat() if r.not_after else "-"
+            click.echo(f"{r.kid}  {r.purpose:<6} {r.alg:<6} {r.status:<8} not_after={until}")
+
+
+@keys_cli.command("root")
+def keys_root() -> None:
+    """Print the bundle-signing public key (PEM) to pin on checkpoints."""
+    from app.services.keys import root_public_key
+
+    c = container()
+    with c.db.session() as session:
+        click.echo(root_public_key(session, c.keyring).public_pem().decode(), nl=False)
 
 
 @db_cli.command("upgrade")

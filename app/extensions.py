@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from app.config import Settings
     from app.db import Database
+    from app.services.keys import Keyring
     from app.sms import SmsBackend
 
 
@@ -39,6 +40,7 @@ class Container:
     api: ProblemApi
     sms: SmsBackend
     clock: Callable[[], datetime]
+    keyring: Keyring
     extras: dict[str, Any] = field(default_factory=dict)
 
 

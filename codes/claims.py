@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def to_seconds(value: datetime) -> int:
     """Whole seconds since the epoch (floor) of an aware datetime."""
     if value.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")
-    return (value - _EPOCH) // timedelta(seconds=1)
+    return math.floor(value.timestamp())
 
 
 def from_seconds(value: int) -> datetime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
+
+import cbor2
 
 from codes import cbor
 from codes.keys import COSE_ALG_IDS
@@ -59,23 +61,42 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     return b"\x84" + _SIG_CONTEXT + bstr(protected) + b"\x40" + bstr(payload)
 
 
+def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int]:
+    major, size, pos = cbor.read_head(data, pos)
+    end = pos + size
+    if major != 2 or end > len(data):
+        raise cbor.CborError("expected a byte string")
+    return data[pos:end], end
+
+
 def parse_sign1(data: bytes) -> Sign1:
     """Parse a tagged COSE_Sign1 strictly; raise cbor.CborError on any deviation."""
-    major, arg, pos = cbor.read_head(data, 0)
-    if major != 6 or arg != TAG_SIGN1:
-        raise cbor.CborError("expected COSE_Sign1 tag 18")
-    parts = cbor.loads(data[pos:], max_depth=2)
-    if type(parts) is not list or len(parts) != 4:
-        raise cbor.CborError("COSE_Sign1 must be an array of 4")
-    protected, unprotected, payload, signature = parts
-    if type(protected) is not bytes or type(payload) is not bytes or type(signature) is not bytes:
-        raise cbor.CborError("protected, payload and signature must be byte strings")
-    if unprotected != {}:
+    if data[:2] != _TAG_AND_ARRAY:
+        raise cbor.CborError("expected COSE_Sign1: tag 18 and an array of 4")
+    protected, pos = _bstr_at(data, 2)
+    if data[pos : pos + 1] != _EMPTY_MAP:
         raise cbor.CborError("unprotected header must be an empty map")
+    payload, pos = _bstr_at(data, pos + 1)
+    signature, pos = _bstr_at(data, pos)
+    if pos != len(data):
+        raise cbor.CborError("trailing bytes after COSE_Sign1")
     header = cbor.loads(protected, max_depth=1)
-    if type(header) is not dict or set(header) != {HDR_ALG, HDR_KID}:
+    if type(header) is not dict or header.keys() != {HDR_ALG, HDR_KID}:
         raise cbor.CborError("protected header must hold exactly alg and kid")
     alg_id, kid = header[HDR_ALG], header[HDR_KID]
     if type(alg_id) is not int or type(kid) is not bytes or not kid:
         raise cbor.CborError("alg must be an int and kid a non-empty byte string")
     return Sign1(protected, alg_id, kid, payload, signature)
+
+
+def decode_signed_payload(payload: bytes) -> Any:
+    """Decode a payload whose signature already verified (C decoder), requiring that it
+    re-encodes to the same bytes (shortest form, definite lengths, no trailing data)."""
+    try:
+        value = cbor2.loads(payload, max_depth=4, allow_indefinite=False)
+        canonical = cbor2.dumps(value) == payload
+    except Exception as exc:  # cbor2 raises many types on odd input
+        raise cbor.CborError(f"payload is not CBOR: {exc}") from exc
+    if not canonical:
+        raise cbor.CborError("payload is not in canonical (shortest, definite) form")
+    return value

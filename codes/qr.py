@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from typing import Final
 
 import zxingcpp
@@ -17,6 +19,7 @@ MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 40_000_000
 IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 _QR: Final = zxingcpp.BarcodeFormat.QRCode
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _QR_ONLY: Final = zxingcpp.BarcodeFormats(_QR)
 
 
@@ -29,18 +32,38 @@ def _modules(text: str) -> tuple[int, bytes]:
     return side, bytes(memoryview(image))  # type: ignore[arg-type]  # stub lacks buffer
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _scaled_row(row: bytes, scale: int) -> bytes:
+    """One 1-bit PNG scanline (filter byte + packed bits) for a row of 0/255 modules."""
+    if scale % 8 == 0:  # a module is whole bytes: 0x00 dark, 0xFF light
+        if scale == 8:
+            return b"\x00" + row
+        per_module = {0: b"\x00" * (scale // 8), 255: b"\xff" * (scale // 8)}
+        return b"\x00" + b"".join(map(per_module.__getitem__, row))
+    width = len(row) * scale
+    bits = "".join("1" * scale if px else "0" * scale for px in row) + "0" * (-width % 8)
+    return b"\x00" + int(bits, 2).to_bytes((width + 7) // 8, "big")
+
+
 def render_png(text: str, *, scale: int = 8) -> bytes:
     """Render text as a 1-bit PNG QR code, `scale` pixels per module (8 -> ~520 px at V10)."""
     if not 1 <= scale <= 40:
         raise ValueError("scale must be between 1 and 40")
     side, pixels = _modules(text)
-    image = Image.frombuffer("L", (side, side), pixels, "raw", "L", 0, 1)
-    image = image.convert("1", dither=Image.Dither.NONE)
-    if scale > 1:
-        image = image.resize((side * scale, side * scale), Image.Resampling.NEAREST)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    raw = b"".join(
+        _scaled_row(pixels[y * side : (y + 1) * side], scale) * scale for y in range(side)
+    )
+    size = side * scale
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        _PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(raw, 6))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def render_svg(text: str, *, module_px: int = 8) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Final
 from codes import cbor
 from codes.bundle import TrustBundle
 from codes.claims import claims_from_map
-from codes.cose import parse_sign1, sig_structure
+from codes.cose import decode_signed_payload, parse_sign1, sig_structure
 from codes.errors import (
     AlgorithmNotAllowed,
     BadSignature,
@@ -118,7 +118,7 @@ def verify(
     if key is None:
         raise BadSignature("signature does not verify")
     try:
-        claims = claims_from_map(cbor.loads(sign1.payload, max_depth=2))
+        claims = claims_from_map(decode_signed_payload(sign1.payload))
     except ValueError as exc:  # CborError is a ValueError
         raise MalformedCode(f"invalid claims: {exc}") from exc
     expires_at = claims.expires_at

@@ -114,9 +114,12 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     """The app, on a clean database and Redis for each test."""
     _wipe(_session_app)
     from app.db import utcnow
+    from app.services.keys import init_keys
 
     container = _session_app.extensions["healthcode"]
     container.clock = utcnow
+    with container.db.session() as session:
+        init_keys(session, container.keyring, container.settings, utcnow())
     yield _session_app
     container.clock = utcnow
 

@@ -10,9 +10,13 @@ def register_blueprints(api: Api) -> None:
     from app.api.accounts.routes import blp as accounts
     from app.api.apikeys.routes import blp as apikeys
     from app.api.auth.routes import blp as auth
+    from app.api.codes.routes import blp as codes
     from app.api.health.routes import blp as health
+    from app.api.keys.routes import blp as keys
     from app.api.me.routes import blp as me
     from app.api.persons.routes import blp as persons
+    from app.api.trust.routes import blp as trust
+    from app.api.verify.routes import blp as verify
 
-    for blueprint in (health, auth, accounts, apikeys, me, persons):
+    for blueprint in (health, auth, accounts, apikeys, me, persons, codes, verify, trust, keys):
         api.register_blueprint(blueprint)

@@ -2,17 +2,25 @@
 
 from app.models.accounts import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.models.audit import AuditEvent
+from app.models.codes import CodeRevocation, IssuedCode, KeyRecord, TrustChange
 from app.models.persons import Person
 from app.models.regions import Region, RegionLevel
+from app.models.status import PersonStatus, StatusChange
 
 __all__ = [
     "Account",
     "ApiKey",
     "AuditEvent",
+    "CodeRevocation",
+    "IssuedCode",
+    "KeyRecord",
     "OtpChallenge",
     "Person",
+    "PersonStatus",
     "RefreshToken",
     "Region",
     "RegionLevel",
     "Role",
+    "StatusChange",
+    "TrustChange",
 ]

@@ -31,8 +31,12 @@ def _redis(c: Container) -> str | None:
 
 
 def _signing_key(c: Container) -> str | None:
-    probe: Callable[[], str | None] | None = c.extras.get("signing_key_check")
-    return probe() if probe else "no signing keyring configured"
+    from app.services.keys import BUNDLE, CODE
+
+    with c.db.session() as session:
+        for purpose in (CODE, BUNDLE):
+            c.keyring.active(session, purpose)  # raises when missing or undecryptable
+    return None
 
 
 CHECKS: dict[str, Check] = {

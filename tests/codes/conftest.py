@@ -76,9 +76,7 @@ def craft_code(
     from codes.base32 import b32encode
     from codes.keys import COSE_ALG_IDS
 
-    protected = cbor2.dumps(
-        {1: COSE_ALG_IDS[key.alg], 4: key.kid} if header is None else header
-    )
+    protected = cbor2.dumps({1: COSE_ALG_IDS[key.alg], 4: key.kid} if header is None else header)
     body = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
     to_sign = cbor2.dumps(["Signature1", protected, b"", body])
     parts = [protected, {} if unprotected is None else unprotected, body, key.sign(to_sign)]

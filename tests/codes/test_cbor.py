@@ -18,7 +18,9 @@ values = st.recursive(
     scalars,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.integers(-1000, 1000), st.text(max_size=5)), inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.integers(-1000, 1000), st.text(max_size=5)), inner, max_size=4
+        ),
     ),
     max_leaves=12,
 )

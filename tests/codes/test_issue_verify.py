@@ -272,15 +272,17 @@ def test_every_single_character_change_is_refused(
         (b"HCX1:AE", "MALFORMED"),
     ],
 )
-def test_text_level_reasons(text: object, expected: str, bundle: TrustBundle, now: datetime) -> None:
+def test_text_level_reasons(
+    text: object, expected: str, bundle: TrustBundle, now: datetime
+) -> None:
     assert reason(text, bundle, now) == expected  # type: ignore[arg-type]
 
 
 def test_bundle_clock_checks_come_first(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
-    text = issue(make_claims(), es_key)
     issued = bundle.issued_at
+    text = issue(make_claims(issued_at=issued - 2 * HOUR, expires_at=issued + 30 * HOUR), es_key)
     assert reason(text, bundle, issued - timedelta(seconds=61)) == "CLOCK_BEHIND"
     assert reason("garbage", bundle, issued - timedelta(seconds=61)) == "CLOCK_BEHIND"
     assert reason(text, bundle, issued - timedelta(seconds=59)) is None

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api.persons.schemas import LookupQuerySchema, PersonSchema
-from app.extensions import container, db_session
+from app.extensions import container, db_session, now
 from app.models import Person, Role
 from app.security.access import allow, current_principal
-from app.services import persons
+from app.services import persons, trust
 
 blp = Blueprint("persons", __name__, url_prefix="/v1/persons", description="People")
 
@@ -26,3 +27,13 @@ class Lookup(MethodView):
         return persons.lookup(
             db_session(), container().settings, current_principal(), query["id_number"]
         )
+
+
+@blp.route("/<uuid:person_id>/withdraw-codes")
+class WithdrawCodes(MethodView):
+    @allow(Role.OFFICIAL, Role.ADMIN)
+    @blp.response(204)
+    def post(self, person_id: uuid.UUID) -> None:
+        """Withdraw every outstanding code of a person (they appear in the next bundle)."""
+        c = container()
+        trust.withdraw_codes(db_session(), c.settings, current_principal(), person_id, now())

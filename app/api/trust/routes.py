@@ -1,0 +1,58 @@
+"""The public trust bundle that checkpoints sync for offline verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.common import StrictSchema
+from app.extensions import container, db_session, now
+from app.security.access import allow
+from app.services import keys, trust
+
+blp = Blueprint("trust", __name__, url_prefix="/v1/trust", description="Offline trust data")
+
+
+class TrustQuerySchema(StrictSchema):
+    since = ma.fields.Integer(validate=ma.validate.Range(min=0))
+
+
+def _document(doc: trust.SignedDocument) -> Response:
+    if doc.etag in request.headers.get("If-None-Match", ""):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(json.dumps(doc.document), mimetype="application/json")
+    response.headers["ETag"] = doc.etag
+    response.headers["X-Trust-Seq"] = str(doc.seq)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@blp.route("")
+class Trust(MethodView):
+    @allow(public=True)
+    @blp.arguments(TrustQuerySchema, location="query")
+    @blp.response(200, content_type="application/json")
+    @blp.alt_response(304, description="Unchanged since the ETag in If-None-Match")
+    def get(self, query: dict[str, Any]) -> Response:
+        """The signed bundle (keys, revocations, seq, signed time); `since` gives a delta."""
+        c = container()
+        if "since" in query:
+            doc = trust.signed_delta(db_session(), c.keyring, c.settings, query["since"], now())
+        else:
+            doc = trust.signed_bundle(db_session(), c.keyring, c.settings, now())
+        return _document(doc)
+
+
+@blp.route("/root")
+class TrustRoot(MethodView):
+    @allow(public=True)
+    @blp.response(200, content_type="application/x-pem-file")
+    def get(self) -> Response:
+        """The bundle-signing public key (PEM) to pin on a checkpoint at set-up."""
+        pem = keys.root_public_key(db_session(), container().keyring).public_pem()
+        return current_app.response_class(pem, mimetype="application/x-pem-file")

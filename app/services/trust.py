@@ -1,0 +1,162 @@
+"""The signed trust bundle: keys, revocations, sequence number and a signed time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.errors import FieldError, InvalidInput, NotFound
+from app.models import CodeRevocation, Person, TrustChange
+from app.security.access import Principal
+from app.services import audit
+from app.services.keys import BUNDLE, Keyring, verification_keys
+from codes import BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
+
+# Signed times are floored to this step so that unchanged bundles keep their ETag for a while
+# yet a device that syncs is never more than one step behind.
+SIGNED_TIME_STEP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A signed bundle or delta and its entity tag."""
+
+    document: dict[str, Any]
+    etag: str
+    seq: int
+
+
+def current_seq(session: Session) -> int:
+    """The bundle's sequence number: the newest trust change."""
+    return int(session.scalar(select(func.coalesce(func.max(TrustChange.seq), 0))) or 0)
+
+
+def _signed_time(now: datetime) -> datetime:
+    step = int(SIGNED_TIME_STEP.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // step * step, UTC)
+
+
+def _revocations(session: Session, since: int | None = None) -> tuple[Revocation, ...]:
+    query = select(CodeRevocation).order_by(CodeRevocation.person_id)
+    if since is not None:
+        query = query.where(CodeRevocation.seq > since)
+    return tuple(Revocation(str(r.person_id), r.before) for r in session.scalars(query))
+
+
+def build_bundle(
+    session: Session, keyring: Keyring, settings: Settings, now: datetime
+) -> TrustBundle:
+    """The unsigned bundle for the current state (also used for online verification)."""
+    return TrustBundle(
+        seq=current_seq(session),
+        issued_at=_signed_time(now),
+        keys=verification_keys(session, keyring),
+        revocations=_revocations(session),
+        max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
+    )
+
+
+def _etag(payload: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def signed_bundle(
+    session: Session, keyring: Keyring, settings: Settings, now: datetime
+) -> SignedDocument:
+    """The full signed bundle and its ETag (a hash of the signed content)."""
+    bundle = build_bundle(session, keyring, settings, now)
+    _record, root = keyring.active(session, BUNDLE)
+    return SignedDocument(sign_bundle(bundle, root), _etag(bundle.to_payload()), bundle.seq)
+
+
+def signed_delta(
+    session: Session, keyring: Keyring, settings: Settings, since: int, now: datetime
+) -> SignedDocument:
+    """A signed delta from sequence `since` to now."""
+    seq = current_seq(session)
+    if since > seq:
+        raise InvalidInput(
+            "Unknown sequence number.",
+            [FieldError("/query/since", f"The newest sequence number is {seq}.")],
+        )
+    removed = session.scalars(
+        select(TrustChange.subject).where(
+            TrustChange.seq > since, TrustChange.kind == "revocation_dropped"
+        )
+    ).all()
+    added = _revocations(session, since)
+    live = {r.subject for r in added}
+    delta = BundleDelta(
+        base_seq=since,
+        seq=seq,
+        issued_at=_signed_time(now),
+        keys=verification_keys(session, keyring),
+        revocations_added=added,
+        revocations_removed=tuple(sorted({s for s in removed if s and s not in live})),
+        max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
+    )
+    _record, root = keyring.active(session, BUNDLE)
+    return SignedDocument(sign_delta(delta, root), _etag(delta.to_payload()), seq)
+
+
+def revoke_person_codes(
+    session: Session,
+    settings: Settings,
+    person_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Withdraw every code of a person issued until now (not committed)."""
+    before = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)  # whole seconds, like iat
+    change = TrustChange(kind="revocation", subject=str(person_id), at=now)
+    session.add(change)
+    session.flush()
+    row = session.get(CodeRevocation, person_id)
+    drop_after = before + timedelta(seconds=settings.code_ttl + 600)
+    if row is None:
+        session.add(
+            CodeRevocation(
+                person_id=person_id,
+                before=before,
+                reason=reason,
+                seq=change.seq,
+                drop_after=drop_after,
+                updated_at=now,
+            )
+        )
+    else:
+        row.before, row.reason, row.seq = max(row.before, before), reason, change.seq
+        row.drop_after, row.updated_at = drop_after, now
+
+
+def withdraw_codes(
+    session: Session, settings: Settings, actor: Principal, person_id: uuid.UUID, now: datetime
+) -> None:
+    """An official withdraws a person's outstanding codes; audited, then committed."""
+    if session.get(Person, person_id) is None:
+        raise NotFound("No such person.")
+    revoke_person_codes(session, settings, person_id, "withdrawn", now)
+    audit.record(session, actor, "codes.withdraw", "person", str(person_id))
+    session.commit()
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Drop revocation entries that no longer cover any valid code; commits."""
+    expired = session.scalars(
+        select(CodeRevocation.person_id).where(CodeRevocation.drop_after <= now)
+    ).all()
+    for person_id in expired:
+        session.add(TrustChange(kind="revocation_dropped", subject=str(person_id), at=now))
+    if expired:
+        session.execute(delete(CodeRevocation).where(CodeRevocation.person_id.in_(expired)))
+    session.commit()
+    return len(expired)

@@ -1,0 +1,20 @@
+"""Risk colours and their severity order."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from risk.errors import RiskError
+
+COLORS: Final = ("green", "yellow", "red")
+"""Every colour, from least to most severe."""
+
+_SEVERITY: Final = {color: rank for rank, color in enumerate(COLORS)}
+
+
+def severity(color: str) -> int:
+    """The rank of a colour: green 0 < yellow 1 < red 2."""
+    try:
+        return _SEVERITY[color]
+    except KeyError:
+        raise RiskError(f"unknown colour {color!r} (expected one of {', '.join(COLORS)})") from None

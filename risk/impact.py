@@ -1,0 +1,80 @@
+"""Dry runs: how a new rule set would change people's colours compared with the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from risk.colors import COLORS
+from risk.compiler import Env
+from risk.engine import CompiledRuleSet, Prepared, colour_at
+from risk.facts import Facts
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """Colour counts before and after, transitions ("green->red": n) and example person ids.
+
+    Partial results over batches of people combine with ``merge``.
+    """
+
+    before_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLORS, 0))
+    after_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLORS, 0))
+    transitions: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[Hashable]] = field(default_factory=dict)
+    examples_per_transition: int = 5
+
+    @property
+    def total(self) -> int:
+        """How many people were compared."""
+        return sum(self.before_counts.values())
+
+    def merge(self, other: Impact) -> Impact:
+        """Combine two partial results (e.g. from two batch jobs) into a new one."""
+        limit = max(self.examples_per_transition, other.examples_per_transition)
+        examples: dict[str, list[Hashable]] = {}
+        for key in sorted({*self.examples, *other.examples}):
+            examples[key] = [*self.examples.get(key, []), *other.examples.get(key, [])][:limit]
+        return Impact(
+            before_counts=_add(self.before_counts, other.before_counts),
+            after_counts=_add(self.after_counts, other.after_counts),
+            transitions=_add(self.transitions, other.transitions),
+            examples=examples,
+            examples_per_transition=limit,
+        )
+
+
+def _add(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    """Sum two counters."""
+    total = dict(left)
+    for key, count in right.items():
+        total[key] = total.get(key, 0) + count
+    return total
+
+
+def impact(
+    old: CompiledRuleSet,
+    new: CompiledRuleSet,
+    people: Iterable[tuple[Hashable, Facts]],
+    now: datetime,
+    examples_per_transition: int = 5,
+) -> Impact:
+    """Compare the colours two rule sets give each person at ``now``."""
+    result = Impact(examples_per_transition=examples_per_transition)
+    before, after = result.before_counts, result.after_counts
+    transitions, examples = result.transitions, result.examples
+    for person_id, facts in people:
+        prepared = Prepared(facts, now)
+        env = Env(prepared.now_ms)
+        was = COLORS[colour_at(old, prepared, env, prepared.now_ms)]
+        becomes = COLORS[colour_at(new, prepared, env, prepared.now_ms)]
+        before[was] += 1
+        after[becomes] += 1
+        if was != becomes:
+            key = f"{was}->{becomes}"
+            transitions[key] = transitions.get(key, 0) + 1
+            shown = examples.setdefault(key, [])
+            if len(shown) < examples_per_transition:
+                shown.append(person_id)
+    return result
