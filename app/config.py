@@ -31,7 +31,7 @@ class Settings:
     key_passphrase: str = DEFAULT_KEY_PASSPHRASE
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'healthcode.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    issuer: str = "healthcode.example"
+    issuer: str = "HC"
     code_ttl: int = 12 * 3600
     code_alg: str = "ES256"
     trust_max_offline_age: int = 24 * 3600

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from risk import (  # noqa: E402
+from risk import (
     Contact,
     Facts,
     LevelPeriod,
@@ -117,11 +117,20 @@ def main() -> None:
         {
             "and": [
                 {"===": [{"var": "result"}, "positive"]},
-                {"not-before": [{"plusTime": [{"var": "sampled_at"}, 14, "day"]}, {"plusTime": [{"var": "now"}, 0, "day"]}]},
+                {
+                    "not-before": [
+                        {"plusTime": [{"var": "sampled_at"}, 14, "day"]},
+                        {"plusTime": [{"var": "now"}, 0, "day"]},
+                    ]
+                },
             ]
         }
     )
-    data = {"result": "positive", "sampled_at": "2024-05-30T10:00:00Z", "now": "2024-06-01T12:00:00Z"}
+    data = {
+        "result": "positive",
+        "sampled_at": "2024-05-30T10:00:00Z",
+        "now": "2024-06-01T12:00:00Z",
+    }
     print(f"figure: evaluate_rate {rate(lambda: expression(data), 10_000, seconds / 3):.0f} per_s")
 
 

@@ -1,10 +1,11 @@
-"""A small strict CBOR decoder for untrusted codes, and the head encoder used when signing.
+"""A small strict CBOR decoder for unauthenticated bytes, and the head encoder for signing.
 
-Only what a code needs is accepted: unsigned/negative integers, byte and text strings,
-arrays and maps with int or text keys, definite lengths in shortest form, no duplicate
-keys, bounded depth, no trailing bytes. Tags, floats and simple values are rejected, so
-hostile input can never reach a semantic decoder (regex, bignum, shared references...).
-Encoding of payloads uses cbor2, whose default output is this same shortest form.
+Used on everything read before the signature is checked (the protected header). Only what a
+code needs is accepted: unsigned/negative integers, byte and text strings, arrays and maps
+with int or text keys, definite lengths in shortest form, no duplicate keys, bounded depth,
+no trailing bytes. Tags, floats and simple values are rejected, so hostile input never
+reaches a semantic decoder (regex, bignum, shared references...). Payloads are encoded with
+cbor2 (same shortest form) and decoded with it only after their signature verified.
 """
 
 from __future__ import annotations

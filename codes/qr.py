@@ -20,6 +20,7 @@ MAX_IMAGE_PIXELS: Final = 40_000_000
 IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 _QR: Final = zxingcpp.BarcodeFormat.QRCode
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+_BINARIZE: Final = bytes(0 if i < 128 else 255 for i in range(256))
 _QR_ONLY: Final = zxingcpp.BarcodeFormats(_QR)
 
 
@@ -29,7 +30,8 @@ def _modules(text: str) -> tuple[int, bytes]:
     barcode = zxingcpp.create_barcode(text, _QR, ec_level=EC_LEVEL)
     image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
     side = image.shape[0]
-    return side, bytes(memoryview(image))  # type: ignore[arg-type]  # stub lacks buffer
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # stub lacks buffer
+    return side, pixels.translate(_BINARIZE)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

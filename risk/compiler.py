@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any, Final
 
 from risk.dates import FIXED_UNIT_MS, DateText, Instant, date_of_birth_ms, parse_ms, shift
@@ -158,12 +159,13 @@ def _plus_time_ms(args: list[Any], schema: Schema | None, lambdas: int) -> MsFn:
     operand = compile_node(date, schema, lambdas)
     fixed = FIXED_UNIT_MS.get(unit)
     if fixed is not None:
-        delta = amount * fixed
+        delta: int = amount * fixed
 
         def plus_fixed(data: Any, env: Env) -> int | None:
             value = operand(data, env)
             if type(value) is DateText:
-                return value.ms + delta
+                base: int = value.ms
+                return base + delta
             if isinstance(value, str):
                 ms = parse_ms(value)
                 return None if ms is None else ms + delta
@@ -282,7 +284,7 @@ def _date_chain(specs: list[tuple[int, Any]], int_op: str) -> Fn:
             if value is None:
                 return None
             values.append((False, int(value)))
-        for (left_clock, left), (right_clock, right) in zip(values, values[1:], strict=False):
+        for (left_clock, left), (right_clock, right) in pairwise(values):
             if left_clock and right_clock:
                 outcome = cmp(left, right)
             elif left_clock:

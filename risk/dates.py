@@ -109,7 +109,7 @@ def _parse_partial(value: str) -> int | None:
         year, month = int(ym.group(1)), int(ym.group(2))
     else:
         return None
-    if not (1 <= year and 1 <= month <= 12):
+    if not (year >= 1 and 1 <= month <= 12):
         return None
     day = calendar.monthrange(year, month)[1]
     return (datetime(year, month, day, tzinfo=UTC) - EPOCH) // ONE_MS

@@ -11,7 +11,7 @@ from risk.colors import COLORS, severity
 from risk.compiler import NEVER, Env, Fn, compile_node
 from risk.dates import from_ms, to_ms
 from risk.errors import FactsInvalid, SearchDiverged
-from risk.facts import RECORD_KINDS, Entries, Facts, Record, build, record_since
+from risk.facts import RECORD_KINDS, Facts, Record, build, record_since
 from risk.rulesets import Rule, RuleSet, parse_ruleset, rule_schema, template_fields
 from risk.templates import Template, parse_template
 from risk.values import boolsiness
@@ -59,7 +59,7 @@ class CompiledRule:
 class CompiledRuleSet:
     """A validated rule set compiled once, to assess many people."""
 
-    __slots__ = ("by_severity", "default_severity", "ruleset", "rules")
+    __slots__ = ("by_severity", "default_severity", "rules", "ruleset")
 
     def __init__(self, ruleset: RuleSet, rules: tuple[CompiledRule, ...]) -> None:
         self.ruleset = ruleset
@@ -200,7 +200,13 @@ def _next_change(
     raise SearchDiverged("valid_until search exceeded its step bound")
 
 
-def _until(rule: CompiledRule, record_document: dict[str, Any] | None, flip: int, prepared: Prepared, env: Env) -> int | None:
+def _until(
+    rule: CompiledRule,
+    record_document: dict[str, Any] | None,
+    flip: int,
+    prepared: Prepared,
+    env: Env,
+) -> int | None:
     """The first boundary after now at which this rule stops firing for this record."""
     document = prepared.document
     for _ in range(MAX_SEARCH_STEPS):

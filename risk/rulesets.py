@@ -20,7 +20,14 @@ REQUIRED_LANGUAGES: Final = ("en", "zh")
 CLOCK: Final = "now"
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", re.ASCII)
-_TOP_KEYS: Final = ("version", "default_color", "rules", "published_by", "published_at", "description")
+_TOP_KEYS: Final = (
+    "version",
+    "default_color",
+    "rules",
+    "published_by",
+    "published_at",
+    "description",
+)
 _RULE_KEYS: Final = ("id", "color", "for_each", "when", "text", "how_to_clear")
 
 
@@ -123,7 +130,9 @@ def _published_at(value: Any, issues: list[Issue]) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        issues.append(Issue("/published_at", "must be an ISO 8601 date-time with an offset, or null"))
+        issues.append(
+            Issue("/published_at", "must be an ISO 8601 date-time with an offset, or null")
+        )
         return None
     return moment
 
@@ -160,13 +169,19 @@ def _rule(item: Any, ptr: str, issues: list[Issue]) -> Rule | None:
     before = len(issues)
     for key in item:
         if key not in _RULE_KEYS:
-            issues.append(Issue(join(ptr, key), f"unknown field (expected {', '.join(_RULE_KEYS)})"))
+            issues.append(
+                Issue(join(ptr, key), f"unknown field (expected {', '.join(_RULE_KEYS)})")
+            )
     rule_id = item.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):
-        issues.append(Issue(join(ptr, "id"), "required: lowercase letters, digits, '-' or '_' (max 64)"))
+        issues.append(
+            Issue(join(ptr, "id"), "required: lowercase letters, digits, '-' or '_' (max 64)")
+        )
     color = item.get("color")
     if color not in COLORS:
-        issues.append(Issue(join(ptr, "color"), f"unknown colour {color!r} (expected {', '.join(COLORS)})"))
+        issues.append(
+            Issue(join(ptr, "color"), f"unknown colour {color!r} (expected {', '.join(COLORS)})")
+        )
     for_each = item.get("for_each")
     if "for_each" in item and for_each not in RECORD_KINDS:
         issues.append(Issue(join(ptr, "for_each"), f"must be one of {', '.join(RECORD_KINDS)}"))
@@ -186,7 +201,8 @@ def _rule(item: Any, ptr: str, issues: list[Issue]) -> Rule | None:
 def _texts(value: Any, ptr: str, fields: frozenset[str], issues: list[Issue]) -> dict[str, str]:
     """Parse a {language: template} object."""
     if not isinstance(value, Mapping):
-        issues.append(Issue(ptr, f"required: an object with a template per language ({', '.join(REQUIRED_LANGUAGES)})"))
+        languages = ", ".join(REQUIRED_LANGUAGES)
+        issues.append(Issue(ptr, f"required: an object with a template per language ({languages})"))
         return {}
     for language in REQUIRED_LANGUAGES:
         if language not in value:

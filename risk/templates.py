@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from risk.dates import parse_ms, from_ms
+from risk.dates import DateText, from_ms, parse_ms
 
 FORMATS: Final = ("", "date", "datetime")
 MISSING: Final = "\u2014"
@@ -50,23 +50,29 @@ def _format(value: Any, fmt: str) -> str:
     """Format one field value."""
     if value is None:
         return MISSING
+    if type(value) is DateText and fmt:
+        # Canonical UTC text (YYYY-MM-DDThh:mm:ss.sssZ): slice instead of parsing.
+        return value[:10] if fmt == "date" else f"{value[:10]} {value[11:16]} UTC"
     if isinstance(value, str) and fmt:
         ms = parse_ms(value)
         if ms is None:
             return value
         value = from_ms(ms)
     if isinstance(value, datetime):
-        value = value.astimezone(UTC)
+        moment = value.astimezone(UTC)
+        iso = moment.isoformat(timespec="milliseconds")
         if fmt == "date":
-            return value.strftime("%Y-%m-%d")
+            return iso[:10]
         if fmt == "datetime":
-            return value.strftime("%Y-%m-%d %H:%M UTC")
-        return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+            return f"{iso[:10]} {iso[11:16]} UTC"
+        return iso[:-6] + "Z"
     return str(value)
 
 
-def parse_template(source: Any, record_fields: Collection[str]) -> tuple[Template | None, list[str]]:
-    """Parse a template, allowing ``record.<f>`` for ``f`` in record_fields; (template, problems)."""
+def parse_template(
+    source: Any, record_fields: Collection[str]
+) -> tuple[Template | None, list[str]]:
+    """Parse a template allowing ``record.<f>`` for f in record_fields: (template, problems)."""
     if type(source) is not str:
         return None, ["must be a string"]
     if not source.strip():
@@ -87,7 +93,9 @@ def parse_template(source: Any, record_fields: Collection[str]) -> tuple[Templat
         if conversion:
             problems.append(f"placeholder {{{name}}}: conversions (!{conversion}) are not allowed")
         if fmt not in FORMATS:
-            problems.append(f"placeholder {{{name}}}: unknown format {fmt!r} (use date or datetime)")
+            problems.append(
+                f"placeholder {{{name}}}: unknown format {fmt!r} (use date or datetime)"
+            )
         head, _, tail = name.partition(".")
         if name in TIME_FIELDS:
             parts.append((literal, name, None, fmt))

@@ -150,7 +150,7 @@ class _Checker:
             return
         for index, arg in enumerate(args):
             child = join(here, index)
-            if index == 1 and op in LAMBDA_OPS or (index == 1 and op == "reduce"):
+            if (index == 1 and op in LAMBDA_OPS) or (index == 1 and op == "reduce"):
                 self.check(arg, child, depth + 1, lambdas + 1, _ANY)
             elif op in DATE_COMPARISONS:
                 self.check(arg, child, depth + 1, lambdas, _COMPARED)
@@ -160,7 +160,9 @@ class _Checker:
             else:
                 self.check(arg, child, depth + 1, lambdas, _ANY)
 
-    def check_plus_time(self, args: list[Any], here: str, depth: int, lambdas: int, slot: int) -> None:
+    def check_plus_time(
+        self, args: list[Any], here: str, depth: int, lambdas: int, slot: int
+    ) -> None:
         """Check plusTime(date, amount, unit), including the rules for the clock."""
         date, amount, unit = args
         clock = is_clock_var(date, lambdas, self.schema)
@@ -177,7 +179,9 @@ class _Checker:
         if type(amount) is not int:
             self.add(join(here, 1), "the amount of plusTime must be an integer literal")
         if unit not in UNITS:
-            self.add(join(here, 2), f"unknown time unit {unit!r} (expected one of {', '.join(UNITS)})")
+            self.add(
+                join(here, 2), f"unknown time unit {unit!r} (expected one of {', '.join(UNITS)})"
+            )
         elif clock and unit not in FIXED_UNIT_MS:
             self.add(join(here, 2), "plusTime over 'now' supports only the units 'day' and 'hour'")
 

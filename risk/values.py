@@ -10,7 +10,7 @@ from risk.dates import Instant
 def boolsiness(value: Any) -> bool | None:
     """True if truthy, False if falsy, None if neither (CertLogic's three-way truthiness)."""
     if value is True or value is False:
-        return value  # type: ignore[no-any-return]
+        return bool(value)
     if value is None:
         return False
     kind = type(value)

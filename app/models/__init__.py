@@ -3,8 +3,10 @@
 from app.models.accounts import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.models.audit import AuditEvent
 from app.models.codes import CodeRevocation, IssuedCode, KeyRecord, TrustChange
+from app.models.feeds import ContactEvent, FeedBatch, LabTest, OutboxEntry, Stay
 from app.models.persons import Person
 from app.models.regions import Region, RegionLevel
+from app.models.rules import JobChunk, JobRecord, RuleSetRecord
 from app.models.status import PersonStatus, StatusChange
 
 __all__ = [
@@ -12,15 +14,23 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "CodeRevocation",
+    "ContactEvent",
+    "FeedBatch",
     "IssuedCode",
+    "JobChunk",
+    "JobRecord",
     "KeyRecord",
+    "LabTest",
     "OtpChallenge",
+    "OutboxEntry",
     "Person",
     "PersonStatus",
     "RefreshToken",
     "Region",
     "RegionLevel",
     "Role",
+    "RuleSetRecord",
     "StatusChange",
+    "Stay",
     "TrustChange",
 ]

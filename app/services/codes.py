@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from app.models import CodeRevocation, IssuedCode, KeyRecord, Person
 from app.security.access import Principal
 from app.services.keys import ACTIVE, RETIRED, Keyring, verification_keys
 from app.services.status import current_color
+from app.services.subjects import person_of, subject_of
 from codes import (
     Claims,
     Revocation,
@@ -66,7 +66,7 @@ def current_code(
         issued_at = revocation.before  # at most one second ahead: not revoked by it
     claims = Claims(
         issuer=settings.issuer,
-        subject=str(person.id),
+        subject=subject_of(person.id),
         issued_at=issued_at,
         expires_at=compute_expiry(
             issued_at, timedelta(seconds=settings.code_ttl), status.valid_until, record.not_after
@@ -118,10 +118,8 @@ def verify_online(
         code = verify(text, live, now=now, check_freshness=False)
     except VerificationError:
         return check(text, live, now=now, check_freshness=False)
-    try:
-        row = session.get(CodeRevocation, uuid.UUID(code.subject))
-    except ValueError:
-        row = None
+    person_id = person_of(code.subject)
+    row = session.get(CodeRevocation, person_id) if person_id else None
     if row is not None and code.issued_at < row.before:
         revoked = TrustBundle(0, now, keys, (Revocation(code.subject, row.before),))
         return check(text, revoked, now=now, check_freshness=False)

@@ -18,6 +18,7 @@ from app.models import CodeRevocation, Person, TrustChange
 from app.security.access import Principal
 from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
+from app.services.subjects import subject_of
 from codes import BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
@@ -48,7 +49,7 @@ def _revocations(session: Session, since: int | None = None) -> tuple[Revocation
     query = select(CodeRevocation).order_by(CodeRevocation.person_id)
     if since is not None:
         query = query.where(CodeRevocation.seq > since)
-    return tuple(Revocation(str(r.person_id), r.before) for r in session.scalars(query))
+    return tuple(Revocation(subject_of(r.person_id), r.before) for r in session.scalars(query))
 
 
 def build_bundle(
@@ -117,7 +118,7 @@ def revoke_person_codes(
 ) -> None:
     """Withdraw every code of a person issued until now (not committed)."""
     before = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)  # whole seconds, like iat
-    change = TrustChange(kind="revocation", subject=str(person_id), at=now)
+    change = TrustChange(kind="revocation", subject=subject_of(person_id), at=now)
     session.add(change)
     session.flush()
     row = session.get(CodeRevocation, person_id)
@@ -155,7 +156,7 @@ def prune(session: Session, now: datetime) -> int:
         select(CodeRevocation.person_id).where(CodeRevocation.drop_after <= now)
     ).all()
     for person_id in expired:
-        session.add(TrustChange(kind="revocation_dropped", subject=str(person_id), at=now))
+        session.add(TrustChange(kind="revocation_dropped", subject=subject_of(person_id), at=now))
     if expired:
         session.execute(delete(CodeRevocation).where(CodeRevocation.person_id.in_(expired)))
     session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 
 from app.db import utcnow
 from app.models import PersonStatus
+from app.services.subjects import subject_of
 from codes import (
     Claims,
     SigningKey,
@@ -174,7 +176,7 @@ def test_bundle_etag_and_delta(
     updated = apply_delta(held, delta.json, root)
     full = _sync(client)
     assert updated.seq == full.seq
-    assert {r.subject for r in updated.revocations} == {person_id}
+    assert {r.subject for r in updated.revocations} == {subject_of(uuid.UUID(person_id))}
     assert client.get(f"/v1/trust?since={full.seq + 5}").status_code == 422
     assert client.get("/v1/trust?since=-1").status_code == 422
 
@@ -221,8 +223,6 @@ def test_expiry_capped_by_next_colour_change(
     app: Flask, client: FlaskClient, holder: dict[str, str]
 ) -> None:
     person_id = client.get("/v1/me/profile", headers=holder).json["person_id"]
-    import uuid
-
     valid_until = (utcnow() + timedelta(hours=2)).replace(microsecond=0)
     with app.extensions["healthcode"].db.session() as s:
         s.add(
@@ -240,8 +240,6 @@ def test_expiry_capped_by_next_colour_change(
 
 
 def test_new_colour_gets_new_code(app: Flask, client: FlaskClient, holder: dict[str, str]) -> None:
-    import uuid
-
     green = client.get("/v1/me/code", headers=holder).json
     person_id = client.get("/v1/me/profile", headers=holder).json["person_id"]
     with app.extensions["healthcode"].db.session() as s:
@@ -307,3 +305,12 @@ def test_image_upload_errors(
         content_type="multipart/form-data",
     )
     assert big.status_code == 413
+
+
+def test_typical_code_fits_qr_version_10(client: FlaskClient, holder: dict[str, str]) -> None:
+    import zxingcpp
+
+    text = client.get("/v1/me/code", headers=holder).json["code"]
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    side = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=False).shape[0]
+    assert side <= 57, (len(text), side)  # version 10 or lower

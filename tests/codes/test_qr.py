@@ -48,6 +48,20 @@ def test_png_geometry_and_version(es_key: SigningKey, make_claims: Callable[...,
     assert version <= 11
 
 
+@pytest.mark.parametrize("scale", [1, 3, 8, 16])
+def test_png_scales_are_exact_upscales(
+    scale: int, ed_key: SigningKey, make_claims: Callable[..., Claims]
+) -> None:
+    text = issue(make_claims(), ed_key)
+    unit = Image.open(io.BytesIO(render_png(text, scale=1)))
+    scaled = Image.open(io.BytesIO(render_png(text, scale=scale)))
+    assert scaled.size == (unit.size[0] * scale, unit.size[1] * scale)
+    expected = unit.resize(scaled.size, Image.Resampling.NEAREST)
+    assert scaled.tobytes() == expected.tobytes()
+    if scale >= 3:
+        assert decode_image(render_png(text, scale=scale), photo=False) == text
+
+
 def test_photo_mode_reads_a_rotated_render(
     es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:

@@ -26,15 +26,18 @@ def lab(record_id: str, at: datetime, result: str = "positive", kind: str = "pcr
     return TestRecord(record_id, kind, result, at)
 
 
-
-
 def fired(compiled: CompiledRuleSet, facts: Facts, at: datetime) -> list[tuple[str, str | None]]:
     return [(r.rule_id, r.record_id) for r in assess(compiled, facts, at).reasons]
 
 
 def test_policy_document_is_valid_and_bilingual() -> None:
     ruleset = parse_ruleset(load_default_policy())
-    assert [r.id for r in ruleset.rules] == ["positive-test", "close-contact", "high-risk-stay", "secondary-contact"]
+    assert [r.id for r in ruleset.rules] == [
+        "positive-test",
+        "close-contact",
+        "high-risk-stay",
+        "secondary-contact",
+    ]
     assert all(set(r.text) == {"en", "zh"} == set(r.how_to_clear) for r in ruleset.rules)
 
 
@@ -74,7 +77,9 @@ def test_negative_pcr_after_positive_clears_it(default: CompiledRuleSet, now: da
         assert assess(default, Facts(tests=[positive, other]), now).color == "red"
     # A second positive after the negative PCR is red again.
     again = lab("t6", now - D)
-    assert fired(default, Facts(tests=[positive, later_pcr, again]), now) == [("positive-test", "t6")]
+    assert fired(default, Facts(tests=[positive, later_pcr, again]), now) == [
+        ("positive-test", "t6")
+    ]
 
 
 def test_close_contact_boundaries(default: CompiledRuleSet, now: datetime) -> None:
@@ -105,7 +110,10 @@ def test_high_risk_stay(default: CompiledRuleSet, now: datetime) -> None:
     assert result.valid_until == departed + 7 * D
     assert assess(default, Facts(stays=[overlapping]), departed + 7 * D).color == "green"
     # Arrived after the high period ended: the periods do not overlap.
-    assert assess(default, Facts(stays=[_stay(now - 10 * D, now - 9 * D, high)]), now - 8 * D).color == "green"
+    assert (
+        assess(default, Facts(stays=[_stay(now - 10 * D, now - 9 * D, high)]), now - 8 * D).color
+        == "green"
+    )
     # Low level only.
     low = LevelPeriod("low", now - 20 * D, None)
     assert assess(default, Facts(stays=[_stay(now - 12 * D, None, low)]), now).color == "green"
@@ -118,10 +126,15 @@ def test_open_stay_stays_yellow(default: CompiledRuleSet, now: datetime) -> None
     assert result.reasons[0].until is None
     assert "\u2014" not in result.reasons[0].how_to_clear["en"]
     ongoing_high = LevelPeriod("high", now - D, None)
-    assert assess(default, Facts(stays=[_stay(now - 2 * D, None, ongoing_high)]), now).color == "yellow"
+    assert (
+        assess(default, Facts(stays=[_stay(now - 2 * D, None, ongoing_high)]), now).color
+        == "yellow"
+    )
 
 
-def test_overlapping_reds_stay_red_until_the_last_ends(default: CompiledRuleSet, now: datetime) -> None:
+def test_overlapping_reds_stay_red_until_the_last_ends(
+    default: CompiledRuleSet, now: datetime
+) -> None:
     facts = Facts(
         tests=[lab("t1", now - 10 * D)],
         contacts=[Contact("c1", "close", now - 3 * D), Contact("c2", "close", now - 5 * D)],
@@ -173,13 +186,24 @@ NO_RECENT_NEGATIVE = {
             {
                 "and": [
                     {"===": [{"var": "result"}, "negative"]},
-                    {"after": [{"plusTime": [{"var": "sampled_at"}, 72, "hour"]}, {"plusTime": [{"var": "../now"}, 0, "hour"]}]},
+                    {
+                        "after": [
+                            {"plusTime": [{"var": "sampled_at"}, 72, "hour"]},
+                            {"plusTime": [{"var": "../now"}, 0, "hour"]},
+                        ]
+                    },
                 ]
             },
         ]
     },
-    "text": {"en": "No negative test in the last 72 hours.", "zh": "最近 72 小时内没有阴性检测结果。"},
-    "how_to_clear": {"en": "Get tested; a negative result turns your code green.", "zh": "请进行检测，阴性结果后转为绿码。"},
+    "text": {
+        "en": "No negative test in the last 72 hours.",
+        "zh": "最近 72 小时内没有阴性检测结果。",
+    },
+    "how_to_clear": {
+        "en": "Get tested; a negative result turns your code green.",
+        "zh": "请进行检测，阴性结果后转为绿码。",
+    },
 }
 
 
@@ -193,5 +217,7 @@ def test_yellow_without_a_negative_test_in_72_hours(now: datetime) -> None:
     assert (result.color, result.valid_until) == ("green", last + 72 * H)
     later = assess(compiled, facts, last + 72 * H)
     assert later.color == "yellow"
-    assert [(r.rule_id, r.record_id, r.until) for r in later.reasons] == [("no-recent-negative-test", None, None)]
+    assert [(r.rule_id, r.record_id, r.until) for r in later.reasons] == [
+        ("no-recent-negative-test", None, None)
+    ]
     assert assess(compiled, Facts(), now).color == "yellow"

@@ -23,7 +23,12 @@ def test_validate_reports_every_error_with_a_pointer() -> None:
     expression = {
         "and": [
             {"===": [{"var": "a"}, 1]},
-            {"after": [{"plusTime": [{"var": "d"}, 1.5, "days"]}, {"plusTime": ["2024-01-01", 0, "day"]}]},
+            {
+                "after": [
+                    {"plusTime": [{"var": "d"}, 1.5, "days"]},
+                    {"plusTime": ["2024-01-01", 0, "day"]},
+                ]
+            },
             {"foo": [1]},
             {"==": [1, 1]},
             {"if": [True, 1]},
@@ -70,16 +75,38 @@ def test_compile_raises_with_every_issue() -> None:
 
 def test_clock_rules_in_a_rule_schema() -> None:
     schema = rule_schema("tests")
-    ok = {"after": [{"plusTime": [{"var": "record.sampled_at"}, 14, "day"]}, {"plusTime": [{"var": "now"}, 0, "day"]}]}
+    ok = {
+        "after": [
+            {"plusTime": [{"var": "record.sampled_at"}, 14, "day"]},
+            {"plusTime": [{"var": "now"}, 0, "day"]},
+        ]
+    }
     assert pointers(ok, schema) == []
     assert pointers({"===": [{"var": "now"}, "x"]}, schema) == ["/===/0/var"]
-    assert pointers({"if": [True, {"plusTime": [{"var": "now"}, 0, "day"]}, 1]}, schema) == ["/if/1/plusTime"]
-    month = {"before": [{"plusTime": [{"var": "now"}, -1, "month"]}, {"plusTime": ["2024-01-01", 0, "day"]}]}
+    assert pointers({"if": [True, {"plusTime": [{"var": "now"}, 0, "day"]}, 1]}, schema) == [
+        "/if/1/plusTime"
+    ]
+    month = {
+        "before": [
+            {"plusTime": [{"var": "now"}, -1, "month"]},
+            {"plusTime": ["2024-01-01", 0, "day"]},
+        ]
+    }
     assert pointers(month, schema) == ["/before/0/plusTime/2"]
     assert pointers({"var": ""}, schema) == ["/var"]
     assert pointers({"var": "record.nope"}, schema) == ["/var"]
     assert pointers({"var": "people"}, schema) == ["/var"]
-    inner = {"some": [{"var": "tests"}, {"before": [{"plusTime": [{"var": "../now"}, 0, "hour"]}, {"plusTime": [{"var": "sampled_at"}, 0, "hour"]}]}]}
+    inner = {
+        "some": [
+            {"var": "tests"},
+            {
+                "before": [
+                    {"plusTime": [{"var": "../now"}, 0, "hour"]},
+                    {"plusTime": [{"var": "sampled_at"}, 0, "hour"]},
+                ]
+            },
+        ]
+    }
     assert pointers(inner, schema) == []
     # Inside a lambda, "now" is a field of the element, not the clock; "../../x" climbs too far.
     assert pointers({"some": [{"var": "tests"}, {"var": "../../x"}]}, schema) == ["/some/1/var"]
@@ -91,7 +118,12 @@ def test_truthiness_and_type_mismatch_give_defined_results() -> None:
     assert evaluate({"<": [{"var": "a"}, 2]}, {"a": "1"}) is None
     assert evaluate({"+": [{"var": "a"}, 2]}, {"a": True}) is None
     assert evaluate({"in": [1, {"var": "a"}]}, {"a": "123"}) is None
-    assert evaluate({"after": [{"var": "a"}, {"plusTime": ["2024-01-01", 0, "day"]}]}, {"a": "2025-01-01"}) is None
+    assert (
+        evaluate(
+            {"after": [{"var": "a"}, {"plusTime": ["2024-01-01", 0, "day"]}]}, {"a": "2025-01-01"}
+        )
+        is None
+    )
     assert evaluate({"plusTime": [{"var": "a"}, 0, "day"]}, {"a": "not a date"}) is None
     assert evaluate({"!": [{"plusTime": ["2024-01-01", 0, "day"]}]}, {}) is None
     assert evaluate({"and": [{"plusTime": ["2024-01-01", 0, "day"]}, True]}, {}) is None
@@ -109,18 +141,40 @@ def test_strict_equality_and_membership() -> None:
 
 def test_extensions() -> None:
     data = {"xs": [1, 2, 3], "limit": 2, "tests": [{"r": "neg"}, {"r": "pos"}]}
-    assert evaluate({"some": [{"var": "xs"}, {">": [{"var": ""}, {"var": "../limit"}]}]}, data) is True
+    assert (
+        evaluate({"some": [{"var": "xs"}, {">": [{"var": ""}, {"var": "../limit"}]}]}, data) is True
+    )
     assert evaluate({"all": [{"var": "xs"}, {">": [{"var": ""}, 0]}]}, data) is True
     assert evaluate({"all": [{"var": "none"}, True]}, data) is False
     assert evaluate({"none": [{"var": "tests"}, {"===": [{"var": "r"}, "x"]}]}, data) is True
     assert evaluate({"filter": [{"var": "xs"}, {">=": [{"var": ""}, 2]}]}, data) == [2, 3]
-    assert evaluate({"map": [{"var": "xs"}, {"+": [{"var": ""}, {"var": "../limit"}]}]}, data) == [3, 4, 5]
+    assert evaluate({"map": [{"var": "xs"}, {"+": [{"var": ""}, {"var": "../limit"}]}]}, data) == [
+        3,
+        4,
+        5,
+    ]
     assert evaluate({"or": [0, "", "x"]}, {}) == "x"
     assert evaluate({"or": [0, False]}, {}) is False
     assert evaluate({"!!": [[1]]}, {}) is True
-    nested = {"some": [{"var": "xs"}, {"some": [{"var": "../xs"}, {"===": [{"+": [{"var": ""}, {"var": "../../limit"}]}, 5]}]}]}
+    nested = {
+        "some": [
+            {"var": "xs"},
+            {
+                "some": [
+                    {"var": "../xs"},
+                    {"===": [{"+": [{"var": ""}, {"var": "../../limit"}]}, 5]},
+                ]
+            },
+        ]
+    }
     assert evaluate(nested, data) is True
-    assert evaluate({"reduce": [{"var": "xs"}, {"+": [{"var": "accumulator"}, {"var": "../limit"}]}, 0]}, data) == 6
+    assert (
+        evaluate(
+            {"reduce": [{"var": "xs"}, {"+": [{"var": "accumulator"}, {"var": "../limit"}]}, 0]},
+            data,
+        )
+        == 6
+    )
 
 
 def test_plus_time_units_and_formats() -> None:
@@ -132,18 +186,52 @@ def test_plus_time_units_and_formats() -> None:
     assert iso({"plusTime": ["2024-01-31T10:00:00Z", 1, "month"]}) == "2024-02-29T10:00:00.000Z"
     assert iso({"plusTime": ["2024-02-29", 1, "year"]}) == "2025-02-28T00:00:00.000Z"
     assert iso({"plusTime": ["2024-03-30T23:00:00+02:00", 3, "hour"]}) == "2024-03-31T00:00:00.000Z"
-    assert iso({"plusTime": ["2024-03-01T00:00:00.123456+0530", -1, "day"]}) == "2024-02-28T18:30:00.123Z"
+    assert (
+        iso({"plusTime": ["2024-03-01T00:00:00.123456+0530", -1, "day"]})
+        == "2024-02-28T18:30:00.123Z"
+    )
     assert iso({"plusTime": ["2004-02", 0, "day"]}) == "2004-02-29T00:00:00.000Z"
     assert parse_ms("2024-13-01") is None
     assert parse_ms("2024-01-01T10:00") is None
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["", "a", "2024-01-01", "2024-01-01T00:00:00Z"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "current"]), inner, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from(["", "a", "2024-01-01", "2024-01-01T00:00:00Z"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "current"]), inner, max_size=3)
+    ),
     max_leaves=8,
 )
-OPS = ["if", "===", "and", "or", "!", "!!", "<", ">", "<=", ">=", "in", "+", "after", "before", "not-after", "not-before", "some", "all", "none", "filter", "map", "reduce", "extractFromUVCI", "dccDateOfBirth"]
+OPS = [
+    "if",
+    "===",
+    "and",
+    "or",
+    "!",
+    "!!",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "in",
+    "+",
+    "after",
+    "before",
+    "not-after",
+    "not-before",
+    "some",
+    "all",
+    "none",
+    "filter",
+    "map",
+    "reduce",
+    "extractFromUVCI",
+    "dccDateOfBirth",
+]
 
 
 def expressions() -> st.SearchStrategy[Any]:
@@ -161,8 +249,14 @@ def expressions() -> st.SearchStrategy[Any]:
     )
     return st.recursive(
         leaves,
-        lambda inner: st.builds(lambda op, args: {op: args}, st.sampled_from(OPS), st.lists(inner, min_size=1, max_size=4))
-        | st.lists(inner, max_size=3),
+        lambda inner: (
+            st.builds(
+                lambda op, args: {op: args},
+                st.sampled_from(OPS),
+                st.lists(inner, min_size=1, max_size=4),
+            )
+            | st.lists(inner, max_size=3)
+        ),
         max_leaves=12,
     )
 

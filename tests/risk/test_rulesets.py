@@ -41,7 +41,7 @@ def test_every_problem_is_reported_with_its_pointer() -> None:
         "/rules/3/when/and/1/after/0/plusTime/0/var",
         "/rules/3/when/and/1/after/0/plusTime/2",
         "/rules/3/text/en",
-        "/rules/3/how_to_clear/en",
+        "/rules/3/text/zh",
     }
     assert "duplicate rule id 'positive-test' (also /rules/0)" in found["/rules/1/id"]
     assert found["/rules/2/text/zh"] == "missing language"

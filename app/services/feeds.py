@@ -1,0 +1,219 @@
+"""Data feeds: validate records one by one, match people, store, and queue their recompute."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import new_id
+from app.errors import FieldError, InvalidInput, NotFound
+from app.models import ContactEvent, FeedBatch, LabTest, Person, Region, Role, Stay
+from app.security.access import Principal
+from app.services import outbox
+from app.services.identity import id_hash, normalize_id_number
+from app.services.upsert import insert_ignore
+
+KINDS = ("tests", "travel", "contacts")
+SCOPE = {"tests": "feed:tests", "travel": "feed:travel", "contacts": "feed:contacts"}
+MODELS: dict[str, Any] = {"tests": LabTest, "travel": Stay, "contacts": ContactEvent}
+FIELDS = {
+    "tests": {"record_id", "id_number", "kind", "result", "sampled_at"},
+    "travel": {"record_id", "id_number", "region_code", "arrived_at", "departed_at"},
+    "contacts": {"record_id", "id_number", "kind", "exposed_at"},
+}
+REQUIRED = {
+    "tests": {"record_id", "id_number", "kind", "result", "sampled_at"},
+    "travel": {"record_id", "id_number", "region_code", "arrived_at"},
+    "contacts": {"record_id", "id_number", "kind", "exposed_at"},
+}
+CHOICES = {
+    ("tests", "kind"): ("pcr", "antigen"),
+    ("tests", "result"): ("positive", "negative"),
+    ("contacts", "kind"): ("close", "secondary"),
+}
+TIMES = {"sampled_at", "exposed_at", "arrived_at", "departed_at"}
+
+
+@dataclass
+class IngestResult:
+    """What a feed upload answers."""
+
+    batch_id: uuid.UUID
+    accepted: int
+    duplicates: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be an ISO 8601 date-time string")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("must include a UTC offset, e.g. 2026-11-20T08:00:00Z")
+    return moment
+
+
+def _check_record(
+    kind: str, raw: Any, regions: Callable[[str], bool], latest: datetime
+) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    if not isinstance(raw, Mapping):
+        return None, [{"pointer": "", "detail": "Each record must be an object."}]
+    errors: list[dict[str, str]] = []
+    for name in sorted(set(raw) - FIELDS[kind]):
+        errors.append({"pointer": f"/{name}", "detail": "Unknown field."})
+    for name in sorted(REQUIRED[kind] - set(raw)):
+        errors.append({"pointer": f"/{name}", "detail": "Missing data for required field."})
+    clean: dict[str, Any] = {}
+    for name in FIELDS[kind] & set(raw):
+        value = raw[name]
+        try:
+            if name in TIMES:
+                if value is None and name == "departed_at":
+                    clean[name] = None
+                    continue
+                clean[name] = _parse_time(value)
+                if clean[name] > latest:
+                    raise ValueError("is in the future")
+            elif name == "id_number":
+                clean[name] = normalize_id_number(value if isinstance(value, str) else "")
+            elif name == "record_id":
+                if not isinstance(value, str) or not 1 <= len(value) <= 100:
+                    raise ValueError("must be a string of 1-100 characters")
+                clean[name] = value
+            elif name == "region_code":
+                if not isinstance(value, str) or not regions(value):
+                    raise ValueError("is not a known region code")
+                clean[name] = value
+            else:
+                allowed = CHOICES[(kind, name)]
+                if value not in allowed:
+                    raise ValueError(f"must be one of: {', '.join(allowed)}")
+                clean[name] = value
+        except InvalidInput:
+            errors.append({"pointer": f"/{name}", "detail": "Not a valid ID number."})
+        except ValueError as exc:
+            errors.append({"pointer": f"/{name}", "detail": f"{name} {exc}."})
+    departed = clean.get("departed_at")
+    if departed is not None and "arrived_at" in clean and departed < clean["arrived_at"]:
+        errors.append({"pointer": "/departed_at", "detail": "departed_at is before arrived_at."})
+    return (None, errors) if errors else (clean, [])
+
+
+def _person_ids(
+    session: Session, settings: Settings, id_numbers: set[str], now: datetime
+) -> dict[str, uuid.UUID]:
+    hashes = {n: id_hash(settings.id_hash_key, n) for n in id_numbers}
+    found: dict[str, uuid.UUID] = {}
+    values = list(hashes.values())
+    for start in range(0, len(values), 1000):
+        part = values[start : start + 1000]
+        found.update(
+            session.execute(
+                select(Person.id_hash, Person.id).where(Person.id_hash.in_(part))
+            ).tuples()
+        )
+    missing = [
+        {"id": new_id(), "id_hash": h, "id_last4": n[-4:], "created_at": now, "updated_at": now}
+        for n, h in hashes.items()
+        if h not in found
+    ]
+    if missing:
+        insert_ignore(session, Person, missing, ["id_hash"])
+        part = [m["id_hash"] for m in missing]
+        for start in range(0, len(part), 1000):
+            chunk = part[start : start + 1000]
+            found.update(
+                session.execute(
+                    select(Person.id_hash, Person.id).where(Person.id_hash.in_(chunk))
+                ).tuples()
+            )
+    return {n: found[h] for n, h in hashes.items()}
+
+
+def ingest(
+    session: Session,
+    settings: Settings,
+    actor: Principal,
+    kind: str,
+    records: Sequence[Any],
+    now: datetime,
+) -> IngestResult:
+    """Accept good records (bad ones are rejected with reasons), store them, queue the apply."""
+    if actor.kind == "api_key" and SCOPE[kind] not in actor.scopes:
+        from app.errors import PermissionDenied
+
+        raise PermissionDenied(f"This API key lacks the {SCOPE[kind]} scope.")
+    if len(records) > settings.feed_max_records:
+        raise InvalidInput(
+            "Too many records.",
+            [FieldError("/records", f"At most {settings.feed_max_records} per batch.")],
+        )
+    known_regions: set[str] = set()
+    if kind == "travel":
+        known_regions = set(session.scalars(select(Region.code)).all())
+    latest = now + timedelta(seconds=settings.clock_skew)
+    rejected: list[dict[str, Any]] = []
+    good: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    in_batch_duplicates = 0
+    for index, raw in enumerate(records):
+        clean, errors = _check_record(kind, raw, known_regions.__contains__, latest)
+        if clean is None:
+            rejected.append({"index": index, "errors": errors})
+        elif clean["record_id"] in seen:
+            in_batch_duplicates += 1
+        else:
+            seen.add(clean["record_id"])
+            good.append((index, clean))
+    people = _person_ids(session, settings, {c["id_number"] for _, c in good}, now)
+    batch = FeedBatch(
+        id=new_id(),
+        kind=kind,
+        source_type=actor.kind,
+        source_id=actor.id,
+        received_at=now,
+        total=len(records),
+        accepted=0,
+        duplicates=0,
+        rejected=rejected,
+    )
+    session.add(batch)
+    rows = []
+    for _, clean in good:
+        row = {k: v for k, v in clean.items() if k != "id_number"}
+        row.update(
+            id=new_id(), person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
+        )
+        rows.append(row)
+    inserted = insert_ignore(session, MODELS[kind], rows, ["record_id"]) if rows else 0
+    batch.accepted = inserted
+    batch.duplicates = len(rows) - inserted + in_batch_duplicates
+    result = IngestResult(batch.id, batch.accepted, batch.duplicates, rejected)
+    if inserted:
+        entry = outbox.add(session, "apply_batch", {"batch_id": str(batch.id)}, now)
+        session.flush()
+        result.outbox_ids.append(entry.id)
+    else:
+        batch.status, batch.applied_at = "applied", now
+    session.commit()
+    return result
+
+
+def get_batch(session: Session, actor: Principal, batch_id: uuid.UUID) -> FeedBatch:
+    """A batch its submitter (or an official or admin) may see."""
+    batch = session.get(FeedBatch, batch_id)
+    visible = batch is not None and (
+        actor.role in (Role.OFFICIAL, Role.ADMIN) or batch.source_id == actor.id
+    )
+    if not visible:
+        raise NotFound("No such batch.")
+    assert batch is not None
+    return batch
