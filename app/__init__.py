@@ -14,6 +14,7 @@ from app.extensions import Container, limiter
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
 from app.services.keys import Keyring
+from app.services.outbox import Relay
 from app.sms import make_sms_backend
 
 
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         sms=make_sms_backend(settings.sms_backend),
         clock=utcnow,
         keyring=Keyring(settings.key_passphrase),
+        relay=Relay(redis, settings.queue_name),
         extras=dict(settings.extra),
     )
     app.extensions["healthcode"] = c

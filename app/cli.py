@@ -21,12 +21,27 @@ def register_cli(app: Flask) -> None:
     from app.worker import register_worker_cli
 
     register_worker_cli(app)
+    from app.scheduler import register_scheduler_cli
+
+    register_scheduler_cli(app)
+    app.cli.add_command(rules_cli)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 accounts_cli = AppGroup("accounts", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for development.")
 keys_cli = AppGroup("keys", help="Code-signing and bundle-signing keys.")
+rules_cli = AppGroup("rules", help="Risk rule sets.")
+
+
+@rules_cli.command("init")
+def rules_init() -> None:
+    """Activate the shipped default policy if no rule set is active (idempotent)."""
+    from app.db import utcnow
+    from app.services.rulesets import init_default
+
+    with container().db.session() as session:
+        click.echo(init_default(session, utcnow()))
 
 
 @keys_cli.command("init")

@@ -46,8 +46,12 @@ class Settings:
     max_content_length: int = 1024 * 1024
     max_upload_bytes: int = 2 * 1024 * 1024
     feed_max_records: int = 10_000
+    feed_max_bytes: int = 16 * 1024 * 1024
     clock_skew: int = 300
     queue_name: str = "healthcode"
+    outbox_stale_after: int = 600
+    scheduler_interval: int = 5
+    expiry_interval: int = 30
     log_level: str = "INFO"
     log_json: bool = True
     demo_password: str = "demo"  # noqa: S105

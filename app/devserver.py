@@ -76,6 +76,7 @@ def main() -> int:
         root = Path(__file__).resolve().parent.parent
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=root, check=True)
         subprocess.run([*flask, "keys", "init"], env=env, cwd=root, check=True)
+        subprocess.run([*flask, "rules", "init"], env=env, cwd=root, check=True)
         if not settings.production:
             subprocess.run([*flask, "demo", "seed"], env=env, cwd=root, check=True)
         children.append(subprocess.Popen([*flask, "worker"], env=env, cwd=root))

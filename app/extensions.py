@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.db import Database
     from app.services.keys import Keyring
+    from app.services.outbox import Relay
     from app.sms import SmsBackend
 
 
@@ -41,6 +42,7 @@ class Container:
     sms: SmsBackend
     clock: Callable[[], datetime]
     keyring: Keyring
+    relay: Relay
     extras: dict[str, Any] = field(default_factory=dict)
 
 

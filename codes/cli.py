@@ -7,23 +7,59 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from codes.bundle import TrustBundle, load_bundle
-from codes.errors import CodesError
-from codes.jws import MAX_DOC_BYTES
+from codes.b64 import b64u_decode
+from codes.bundle import (
+    TYP_BUNDLE,
+    TYP_DELTA,
+    BundleDelta,
+    TrustBundle,
+    apply_delta,
+    load_bundle,
+)
+from codes.errors import BundleDeltaMismatchError, CodesError
+from codes.jws import MAX_DOC_BYTES, jws_verify
 from codes.keys import ALGORITHMS, VerificationKey
 from codes.verify import check
 
 EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
-STORE_FORMAT = "hcx-device-bundle/1"
+# /1: {"format", "etag", "doc"}: one signed full bundle.
+# /2: the same plus "deltas": signed deltas applied in order on top of "doc". Written only
+# when there are deltas, so that a CLI that knows only /1 refuses the file instead of
+# silently using the older base bundle (which lacks the newer revocations).
+STORE_FORMAT: Final = "hcx-device-bundle/1"
+STORE_FORMAT_DELTAS: Final = "hcx-device-bundle/2"
+# A longer chain is replaced by a full fetch; consecutive deltas that only refresh the signed
+# time are collapsed, so the chain grows only with real changes.
+MAX_DELTAS: Final = 32
 
 
 class CliError(Exception):
     """A usage, network or bundle problem (exit status 2)."""
+
+
+class _HttpStatusError(CliError):
+    """The server answered with an HTTP error status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"server answered HTTP {status}")
+        self.status = status
+
+
+@dataclass
+class _Store:
+    """What the bundle file holds: the signed documents and the state they verify to."""
+
+    bundle: TrustBundle
+    doc: dict[str, Any]
+    deltas: list[dict[str, Any]] = field(default_factory=list)
+    etag: str | None = None
 
 
 def _root(path: str) -> VerificationKey:
@@ -38,20 +74,58 @@ def _read_store(path: Path) -> dict[str, Any]:
         store = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot read bundle file {path}: {exc}") from exc
-    if type(store) is not dict or store.get("format") != STORE_FORMAT or "doc" not in store:
+    if type(store) is not dict or "doc" not in store:
         raise CliError(f"{path} is not a {STORE_FORMAT} file")
+    if store.get("format") == STORE_FORMAT:
+        if "deltas" in store:
+            raise CliError(f"{path}: a {STORE_FORMAT} file holds no deltas")
+    elif store.get("format") != STORE_FORMAT_DELTAS or type(store.get("deltas")) is not list:
+        raise CliError(f"{path} is not a {STORE_FORMAT} or {STORE_FORMAT_DELTAS} file")
+    etag = store.get("etag")
+    if etag is not None and not isinstance(etag, str):
+        raise CliError(f"{path}: etag must be a string")
     return store
 
 
-def _load_store(path: Path, root: VerificationKey) -> tuple[TrustBundle, dict[str, Any]]:
+def _load_store(path: Path, root: VerificationKey) -> _Store:
+    """Read the file and re-verify everything in it against the pinned root."""
     store = _read_store(path)
+    deltas = list(store.get("deltas", []))
     try:
-        return load_bundle(store["doc"], root), store
+        bundle = load_bundle(store["doc"], root)
+        for delta in deltas:
+            bundle = apply_delta(bundle, delta, root)
     except CodesError as exc:
         raise CliError(f"stored bundle {path} does not verify: {exc}") from exc
+    return _Store(bundle, store["doc"], deltas, store.get("etag"))
+
+
+def _write_store(path: Path, store: _Store) -> None:
+    """Write atomically: a crash leaves either the old or the new file."""
+    data: dict[str, Any] = {
+        "format": STORE_FORMAT_DELTAS if store.deltas else STORE_FORMAT,
+        "etag": store.etag,
+        "doc": store.doc,
+    }
+    if store.deltas:
+        data["deltas"] = store.deltas
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w") as f:
+        f.write(json.dumps(data))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _with_since(url: str, seq: int) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "since"]
+    query.append(("since", str(seq)))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
 def _fetch(url: str, etag: str | None, timeout: float) -> tuple[Any, str | None] | None:
+    """GET a signed document; None on 304 Not Modified."""
     if not url.startswith(("http://", "https://")):
         raise CliError("--url must be http:// or https://")
     headers = {"Accept": "application/json"}
@@ -65,7 +139,7 @@ def _fetch(url: str, etag: str | None, timeout: float) -> tuple[Any, str | None]
     except urllib.error.HTTPError as exc:
         if exc.code == 304:
             return None
-        raise CliError(f"server answered HTTP {exc.code}") from exc
+        raise _HttpStatusError(exc.code) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise CliError(f"cannot fetch {url}: {exc}") from exc
     if len(body) > MAX_DOC_BYTES:
@@ -74,33 +148,111 @@ def _fetch(url: str, etag: str | None, timeout: float) -> tuple[Any, str | None]
         doc = json.loads(body)
     except ValueError as exc:
         raise CliError("server did not return JSON") from exc
-    if type(doc) is dict and type(doc.get("bundle")) is dict:
-        doc = doc["bundle"]
+    if type(doc) is dict and len(doc) == 1:
+        inner = doc.get("bundle", doc.get("delta"))
+        if type(inner) is dict:
+            doc = inner
     return doc, new_etag
 
 
-def cmd_sync(args: argparse.Namespace) -> int:
-    """Fetch, verify against the pinned root, refuse rollback, store atomically."""
-    root = _root(args.root)
-    out = Path(args.out)
-    held, store = _load_store(out, root) if out.exists() else (None, {})
-    fetched = _fetch(args.url, store.get("etag"), args.timeout)
-    if fetched is None:
-        print(f"not modified: keeping seq {held.seq if held else '?'}")
-        return EXIT_VALID
-    doc, etag = fetched
+def _typ(doc: Any) -> str | None:
+    """The unverified JWS `typ` (to tell a delta from a full bundle; checked when verified)."""
+    if type(doc) is not dict or not isinstance(doc.get("protected"), str):
+        return None
     try:
-        bundle = load_bundle(doc, root, held=held)
-    except CodesError as exc:
-        raise CliError(f"refused bundle: {type(exc).__name__}: {exc}") from exc
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps({"format": STORE_FORMAT, "etag": etag, "doc": doc}))
-    os.replace(tmp, out)
-    print(
-        f"synced seq {bundle.seq} issued_at {bundle.issued_at.isoformat()} "
+        header = json.loads(b64u_decode(doc["protected"]))
+    except ValueError:
+        return None
+    typ = header.get("typ") if type(header) is dict else None
+    return typ if isinstance(typ, str) else None
+
+
+def _refresh_only(doc: dict[str, Any], root: VerificationKey) -> bool:
+    """True for a delta that changes no revocation and no seq (it only re-signs the time)."""
+    delta = BundleDelta.from_payload(json.loads(jws_verify(doc, root, TYP_DELTA)))
+    return (
+        delta.base_seq == delta.seq
+        and not delta.revocations_added
+        and not delta.revocations_removed
+    )
+
+
+def _summary(bundle: TrustBundle) -> str:
+    return (
+        f"seq {bundle.seq} issued_at {bundle.issued_at.isoformat()} "
         f"keys {len(bundle.keys)} revocations {len(bundle.revocations)}"
     )
+
+
+def _sync_full(args: argparse.Namespace, root: VerificationKey, held: _Store | None) -> int:
+    fetched = _fetch(args.url, None, args.timeout)  # unconditional: we want a body
+    if fetched is None:
+        raise CliError("server answered 304 to an unconditional request")
+    doc, etag = fetched
+    return _store_full(Path(args.out), root, held, doc, etag, "")
+
+
+def _store_full(
+    out: Path,
+    root: VerificationKey,
+    held: _Store | None,
+    doc: Any,
+    etag: str | None,
+    note: str,
+) -> int:
+    try:
+        bundle = load_bundle(doc, root, held=None if held is None else held.bundle)
+    except CodesError as exc:
+        raise CliError(f"refused bundle: {type(exc).__name__}: {exc}") from exc
+    _write_store(out, _Store(bundle, doc, [], etag))
+    print(f"synced {_summary(bundle)}{note}")
     return EXIT_VALID
+
+
+def _sync_delta(args: argparse.Namespace, root: VerificationKey, held: _Store) -> int | None:
+    """Ask for the changes since the held seq; None means 'fall back to a full fetch'."""
+    try:
+        fetched = _fetch(_with_since(args.url, held.bundle.seq), held.etag, args.timeout)
+    except _HttpStatusError as exc:
+        if not 400 <= exc.status < 500 or exc.status == 429:
+            raise
+        print(f"delta refused (HTTP {exc.status}): fetching the full bundle")
+        return None
+    if fetched is None:
+        print(f"unchanged: not modified, keeping seq {held.bundle.seq}")
+        return EXIT_VALID
+    doc, etag = fetched
+    if _typ(doc) == TYP_BUNDLE:  # a server that ignores `since`
+        return _store_full(Path(args.out), root, held, doc, etag, " (full bundle)")
+    try:
+        bundle = apply_delta(held.bundle, doc, root)
+    except BundleDeltaMismatchError as exc:
+        print(f"delta does not apply ({exc}): fetching the full bundle")
+        return None
+    except CodesError as exc:
+        raise CliError(f"refused delta: {type(exc).__name__}: {exc}") from exc
+    deltas = list(held.deltas)
+    try:
+        while deltas and _refresh_only(deltas[-1], root):
+            deltas.pop()  # the new delta carries every field a refresh-only delta set
+    except (CodesError, ValueError) as exc:  # verified on load: cannot happen
+        raise CliError(f"stored delta does not verify: {exc}") from exc
+    _write_store(Path(args.out), _Store(bundle, held.doc, [*deltas, doc], etag))
+    print(f"synced {_summary(bundle)} (delta from seq {held.bundle.seq})")
+    return EXIT_VALID
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Fetch (a delta when a bundle is held), verify against the pinned root, refuse
+    rollback, store atomically."""
+    root = _root(args.root)
+    out = Path(args.out)
+    held = _load_store(out, root) if out.exists() else None
+    if held is not None and len(held.deltas) < MAX_DELTAS:
+        status = _sync_delta(args, root, held)
+        if status is not None:
+            return status
+    return _sync_full(args, root, held)
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -133,7 +285,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     now = _parse_now(args.now)
     if args.leeway < 0:
         raise CliError("--leeway must not be negative")
-    bundle, _ = _load_store(Path(args.bundle), _root(args.root))
+    bundle = _load_store(Path(args.bundle), _root(args.root)).bundle
     text = _code_text(args)
     result = check(
         text, bundle, now=now, leeway=args.leeway, algorithms=tuple(args.alg or ALGORITHMS)
@@ -150,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for `python -m codes`."""
     parser = argparse.ArgumentParser(prog="python -m codes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sync = sub.add_parser("sync", help="fetch and verify the signed trust bundle")
+    sync = sub.add_parser(
+        "sync", help="fetch and verify the signed trust bundle (a delta when one is held)"
+    )
     sync.add_argument("--url", required=True)
     sync.add_argument("--root", required=True, help="pinned root public key (PEM)")
     sync.add_argument("--out", required=True, help="bundle file to write")

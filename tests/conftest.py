@@ -115,11 +115,13 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     _wipe(_session_app)
     from app.db import utcnow
     from app.services.keys import init_keys
+    from app.services.rulesets import init_default
 
     container = _session_app.extensions["healthcode"]
     container.clock = utcnow
     with container.db.session() as session:
         init_keys(session, container.keyring, container.settings, utcnow())
+        init_default(session, utcnow())
     yield _session_app
     container.clock = utcnow
 

@@ -11,12 +11,33 @@ def register_blueprints(api: Api) -> None:
     from app.api.apikeys.routes import blp as apikeys
     from app.api.auth.routes import blp as auth
     from app.api.codes.routes import blp as codes
+    from app.api.feeds.routes import blp as feeds
     from app.api.health.routes import blp as health
+    from app.api.jobs.routes import blp as jobs
     from app.api.keys.routes import blp as keys
     from app.api.me.routes import blp as me
     from app.api.persons.routes import blp as persons
+    from app.api.regions.routes import blp as regions
+    from app.api.rulesets.routes import blp as rulesets
+    from app.api.status.routes import blp as status
     from app.api.trust.routes import blp as trust
     from app.api.verify.routes import blp as verify
 
-    for blueprint in (health, auth, accounts, apikeys, me, persons, codes, verify, trust, keys):
+    for blueprint in (
+        health,
+        auth,
+        accounts,
+        apikeys,
+        me,
+        persons,
+        codes,
+        verify,
+        trust,
+        keys,
+        feeds,
+        regions,
+        rulesets,
+        jobs,
+        status,
+    ):
         api.register_blueprint(blueprint)

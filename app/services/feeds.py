@@ -118,7 +118,7 @@ def _person_ids(
         found.update(
             session.execute(
                 select(Person.id_hash, Person.id).where(Person.id_hash.in_(part))
-            ).tuples()
+            )
         )
     missing = [
         {"id": new_id(), "id_hash": h, "id_last4": n[-4:], "created_at": now, "updated_at": now}
@@ -127,13 +127,13 @@ def _person_ids(
     ]
     if missing:
         insert_ignore(session, Person, missing, ["id_hash"])
-        part = [m["id_hash"] for m in missing]
+        part = [str(m["id_hash"]) for m in missing]
         for start in range(0, len(part), 1000):
             chunk = part[start : start + 1000]
             found.update(
                 session.execute(
                     select(Person.id_hash, Person.id).where(Person.id_hash.in_(chunk))
-                ).tuples()
+                )
             )
     return {n: found[h] for n, h in hashes.items()}
 
@@ -145,6 +145,7 @@ def ingest(
     kind: str,
     records: Sequence[Any],
     now: datetime,
+    relay: outbox.Relay | None = None,
 ) -> IngestResult:
     """Accept good records (bad ones are rejected with reasons), store them, queue the apply."""
     if actor.kind == "api_key" and SCOPE[kind] not in actor.scopes:
@@ -204,6 +205,8 @@ def ingest(
     else:
         batch.status, batch.applied_at = "applied", now
     session.commit()
+    if relay is not None:
+        relay.send(session, result.outbox_ids, now)
     return result
 
 

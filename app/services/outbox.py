@@ -99,3 +99,19 @@ def mark_done(session: Session, entry_ids: Iterable[int], now: datetime) -> None
     session.execute(
         update(OutboxEntry).where(OutboxEntry.id.in_(list(entry_ids))).values(done_at=now)
     )
+
+
+class Relay:
+    """Sends committed outbox entries to RQ; bound to one Redis and queue."""
+
+    def __init__(self, redis: Redis, queue_name: str) -> None:
+        self.redis = redis
+        self.queue_name = queue_name
+
+    def send(self, session: Session, entry_ids: Sequence[int], now: datetime) -> int:
+        """Enqueue entries that are already committed (best effort; the relay retries)."""
+        return enqueue(session, self.redis, self.queue_name, entry_ids, now)
+
+    def relay_pending(self, session: Session, now: datetime, stale_after: timedelta) -> int:
+        """Enqueue every pending entry."""
+        return relay(session, self.redis, self.queue_name, now, stale_after)

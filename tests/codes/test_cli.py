@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -22,18 +23,24 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class TrustServer:
-    """A tiny HTTP server serving one signed bundle document with an ETag."""
+    """A tiny HTTP server serving one signed bundle document with an ETag.
+
+    It ignores the query string, like a server that does not know `?since=`: the CLI then
+    gets the full bundle (or 304) in answer to its delta request.
+    """
 
     def __init__(self) -> None:
         self.doc: dict[str, Any] = {}
         self.etag = '"0"'
         self.seen_if_none_match: list[str | None] = []
+        self.seen_paths: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.seen_if_none_match.append(self.headers.get("If-None-Match"))
-                if self.path != "/v1/trust":
+                server.seen_paths.append(self.path)
+                if urllib.parse.urlsplit(self.path).path != "/v1/trust":
                     self.send_error(404)
                     return
                 if self.headers.get("If-None-Match") == server.etag:
@@ -127,8 +134,9 @@ def test_sync_etag_rollback_and_wrong_root(
     server.serve(sign_bundle(bundle, root_key), '"seq-5"')
     assert main(args) == 0
     assert main(args) == 0  # answered 304 thanks to If-None-Match
-    assert server.seen_if_none_match[-1] == '"seq-5"'
-    assert "not modified" in capsys.readouterr().out
+    assert server.seen_if_none_match == [None, '"seq-5"']
+    assert server.seen_paths == ["/v1/trust", "/v1/trust?since=5"]
+    assert "unchanged: not modified" in capsys.readouterr().out
 
     before = out.read_text()
     server.serve(sign_bundle(replace(bundle, seq=4), root_key), '"seq-4"')
@@ -142,8 +150,10 @@ def test_sync_etag_rollback_and_wrong_root(
     assert out.read_text() == before
 
     server.serve(sign_bundle(replace(bundle, seq=6), root_key), '"seq-6"')
-    assert main(args) == 0
-    assert json.loads(out.read_text())["etag"] == '"seq-6"'
+    assert main(args) == 0  # the full bundle in answer to ?since=5 is accepted as such
+    assert "(full bundle)" in capsys.readouterr().out
+    stored = json.loads(out.read_text())
+    assert stored["etag"] == '"seq-6"' and stored["format"] == "hcx-device-bundle/1"
 
 
 def test_sync_network_errors(root_pem: Path, tmp_path: Path, server: TrustServer) -> None:

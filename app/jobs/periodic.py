@@ -1,0 +1,38 @@
+"""Periodic work: relay the outbox, recompute expired colours, prune the trust bundle."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from app.jobs.runtime import job_container
+from app.services import keys, outbox, trust
+from app.services.recompute import expired, recompute_people
+
+log = logging.getLogger("healthcode.jobs")
+
+
+def recompute_expired() -> int:
+    """Recompute everyone whose stored colour reached its valid_until (RQ job)."""
+    total = 0
+    with job_container() as c:
+        while True:
+            with c.db.session() as session:
+                now = c.clock()
+                people = expired(session, now)
+                if not people:
+                    return total
+                total += recompute_people(session, c.settings, people, now).people
+
+
+def maintain_trust() -> int:
+    """Drop revocations and retired keys that no longer cover any valid code (RQ job)."""
+    with job_container() as c, c.db.session() as session:
+        return trust.prune(session, c.clock()) + keys.expire_retired(session, c.clock())
+
+
+def relay_outbox() -> int:
+    """Send pending and lost outbox entries to RQ (run by the scheduler, not as a job)."""
+    with job_container() as c, c.db.session() as session:
+        stale = timedelta(seconds=c.settings.outbox_stale_after)
+        return outbox.relay(session, c.redis, c.settings.queue_name, c.clock(), stale)

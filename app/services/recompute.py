@@ -1,0 +1,171 @@
+"""Recomputing people's colours with the active rule set, storing only what changed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.models import PersonStatus, StatusChange
+from app.services import rulesets, trust
+from app.services.facts import EMPTY, PersonRange, RegionTimeline, load_facts, person_ids
+from app.services.upsert import upsert
+from risk import Assessment, CompiledRuleSet, Reason, assess, severity
+
+Where = Callable[[Any], Any]
+IN_CHUNK = 1000
+
+
+@dataclass
+class RecomputeStats:
+    """What a recompute did."""
+
+    people: int = 0
+    changed: int = 0
+    worsened: int = 0
+
+    def add(self, other: RecomputeStats) -> None:
+        """Accumulate another chunk's counts."""
+        self.people += other.people
+        self.changed += other.changed
+        self.worsened += other.worsened
+
+
+def reason_json(reason: Reason) -> dict[str, Any]:
+    """A reason as stored and served (both languages kept)."""
+    return {
+        "rule_id": reason.rule_id,
+        "color": reason.color,
+        "record_id": reason.record_id,
+        "record_kind": reason.record_kind,
+        "text": dict(reason.text),
+        "how_to_clear": dict(reason.how_to_clear),
+        "since": reason.since.isoformat() if reason.since else None,
+        "until": reason.until.isoformat() if reason.until else None,
+    }
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    version: int,
+    results: dict[uuid.UUID, Assessment],
+    now: datetime,
+) -> RecomputeStats:
+    stats = RecomputeStats(people=len(results))
+    if not results:
+        return stats
+    existing: dict[uuid.UUID, tuple[str, datetime | None, int, list[Any]]] = {}
+    ids = list(results)
+    for start in range(0, len(ids), IN_CHUNK):
+        part = ids[start : start + IN_CHUNK]
+        for pid, color, until, ver, reasons in session.execute(
+            select(
+                PersonStatus.person_id,
+                PersonStatus.color,
+                PersonStatus.valid_until,
+                PersonStatus.ruleset_version,
+                PersonStatus.reasons,
+            ).where(PersonStatus.person_id.in_(part))
+        ):
+            existing[pid] = (color, until, ver, reasons)
+    rows: list[dict[str, Any]] = []
+    changes: list[StatusChange] = []
+    for pid, result in results.items():
+        reasons = [reason_json(r) for r in result.reasons]
+        old = existing.get(pid)
+        if old is not None and old == (result.color, result.valid_until, version, reasons):
+            continue
+        old_color = old[0] if old is not None else "green"
+        since_changed = old is None or old_color != result.color
+        rows.append(
+            {
+                "person_id": pid,
+                "color": result.color,
+                "valid_until": result.valid_until,
+                "ruleset_version": version,
+                "reasons": reasons,
+                "computed_at": now,
+                **({"since": now} if since_changed else {}),
+            }
+        )
+        if old_color != result.color:
+            changes.append(
+                StatusChange(
+                    person_id=pid,
+                    at=now,
+                    from_color=old_color if old else None,
+                    to_color=result.color,
+                    ruleset_version=version,
+                    reasons=reasons,
+                )
+            )
+            if severity(result.color) > severity(old_color):
+                trust.revoke_person_codes(session, settings, pid, "color_worsened", now)
+                stats.worsened += 1
+    with_since = [r for r in rows if "since" in r]
+    without = [r for r in rows if "since" not in r]
+    cols = ["color", "valid_until", "ruleset_version", "reasons", "computed_at"]
+    if with_since:
+        upsert(session, PersonStatus, with_since, ["person_id"], [*cols, "since"])
+    if without:
+        upsert(session, PersonStatus, without, ["person_id"], cols)
+    session.add_all(changes)
+    stats.changed = len(rows)
+    return stats
+
+
+def assess_people(
+    session: Session, compiled: CompiledRuleSet, where: Where, now: datetime, lock: bool
+) -> dict[uuid.UUID, Assessment]:
+    """Assess every selected person (people with no records get the empty facts)."""
+    ids = person_ids(session, where, lock=lock)
+    facts = load_facts(session, RegionTimeline.load(session), where)
+    return {pid: assess(compiled, facts.get(pid, EMPTY), now) for pid in ids}
+
+
+def recompute_where(
+    session: Session, settings: Settings, where: Where, now: datetime
+) -> RecomputeStats:
+    """Recompute the selected people with the active rule set (not committed)."""
+    record = rulesets.active_record(session)
+    results = assess_people(session, rulesets.compiled(record), where, now, lock=True)
+    return _apply(session, settings, record.version, results, now)
+
+
+def recompute_people(
+    session: Session, settings: Settings, ids: Sequence[uuid.UUID], now: datetime
+) -> RecomputeStats:
+    """Recompute a list of people, in chunks (not committed)."""
+    stats = RecomputeStats()
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        part = unique[start : start + IN_CHUNK]
+        stats.add(recompute_where(session, settings, _in(part), now))
+    return stats
+
+
+def _in(ids: Sequence[uuid.UUID]) -> Where:
+    return lambda column: column.in_(ids)
+
+
+def recompute_range(
+    session: Session, settings: Settings, person_range: PersonRange, now: datetime
+) -> RecomputeStats:
+    """Recompute everyone in an id range (not committed)."""
+    return recompute_where(session, settings, person_range.clause, now)
+
+
+def expired(session: Session, now: datetime, limit: int = 5000) -> list[uuid.UUID]:
+    """People whose stored colour may have changed with the passage of time."""
+    return list(
+        session.scalars(
+            select(PersonStatus.person_id).where(PersonStatus.valid_until <= now).limit(limit)
+        ).all()
+    )

@@ -1,0 +1,112 @@
+"""What a resident sees of their own status: colour, reasons in their language, history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.models import PersonStatus, StatusChange
+from app.security.access import Principal
+
+LANGUAGES = ("en", "zh")
+
+
+def localized(reasons: Sequence[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """Reasons with `text` and `how_to_clear` in one language."""
+    return [
+        {
+            "rule_id": r["rule_id"],
+            "color": r["color"],
+            "text": r["text"].get(language) or r["text"].get("en"),
+            "since": r["since"],
+            "until": r["until"],
+            "how_to_clear": r["how_to_clear"].get(language) or r["how_to_clear"].get("en"),
+            "record_id": r.get("record_id"),
+        }
+        for r in reasons
+    ]
+
+
+def _person(actor: Principal) -> Any:
+    if actor.person_id is None:
+        raise Conflict("Set up your profile first: PUT /v1/me/profile.")
+    return actor.person_id
+
+
+def my_status(session: Session, actor: Principal, language: str, now: datetime) -> dict[str, Any]:
+    """The caller's colour, why, until when, and how to get back to green."""
+    row = session.get(PersonStatus, _person(actor))
+    if row is None:
+        return {
+            "color": "green",
+            "valid_until": None,
+            "rule_set_version": None,
+            "reasons": [],
+            "updated_at": None,
+            "since": None,
+        }
+    return {
+        "color": row.color,
+        "valid_until": row.valid_until,
+        "rule_set_version": row.ruleset_version,
+        "reasons": localized(row.reasons, language),
+        "updated_at": row.computed_at,
+        "since": row.since,
+    }
+
+
+def my_history(session: Session, actor: Principal, language: str) -> list[dict[str, Any]]:
+    """The caller's colour changes, newest first."""
+    rows = session.scalars(
+        select(StatusChange)
+        .where(StatusChange.person_id == _person(actor))
+        .order_by(StatusChange.at.desc())
+        .limit(200)
+    ).all()
+    return [
+        {
+            "at": r.at,
+            "from": r.from_color,
+            "to": r.to_color,
+            "rule_set_version": r.ruleset_version,
+            "reasons": localized(r.reasons, language),
+        }
+        for r in rows
+    ]
+
+
+def person_status(
+    session: Session, actor: Principal, person_id: Any, language: str
+) -> dict[str, Any]:
+    """An official reads a person's status; the read is audited."""
+    from app.errors import NotFound
+    from app.models import Person
+    from app.services import audit
+
+    if session.get(Person, person_id) is None:
+        raise NotFound("No such person.")
+    audit.record(session, actor, "person.status", "person", str(person_id))
+    session.commit()
+    row = session.get(PersonStatus, person_id)
+    if row is None:
+        return {
+            "color": "green",
+            "valid_until": None,
+            "rule_set_version": None,
+            "reasons": [],
+            "updated_at": None,
+            "since": None,
+        }
+    return {
+        "color": row.color,
+        "valid_until": row.valid_until,
+        "rule_set_version": row.ruleset_version,
+        "reasons": localized(row.reasons, language),
+        "updated_at": row.computed_at,
+        "since": row.since,
+    }

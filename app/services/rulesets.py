@@ -1,0 +1,160 @@
+"""Rule sets: drafts validated with JSON pointers, the active one, dry-runs and publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable
+from app.models import JobRecord, RuleSetRecord
+from app.security.access import Principal
+from app.services import audit
+from risk import (
+    CompiledRuleSet,
+    RuleSetInvalid,
+    compile_ruleset,
+    load_default_policy,
+    parse_ruleset,
+)
+
+DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
+
+
+@lru_cache(maxsize=16)
+def _compiled(version: int, document_json: str) -> CompiledRuleSet:
+    import json
+
+    return compile_ruleset(json.loads(document_json))
+
+
+def compiled(record: RuleSetRecord) -> CompiledRuleSet:
+    """The compiled form of a stored rule set (cached per version)."""
+    import json
+
+    return _compiled(record.version, json.dumps(record.document, sort_keys=True))
+
+
+def active_record(session: Session) -> RuleSetRecord:
+    """The active rule set, or Unavailable when none was ever published."""
+    record = session.scalars(select(RuleSetRecord).where(RuleSetRecord.status == ACTIVE)).first()
+    if record is None:
+        raise Unavailable("No active rule set: run 'flask rules init' or publish one.")
+    return record
+
+
+def _validated(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise InvalidInput("A rule set is a JSON object.", [FieldError("/rules", "Not an object.")])
+    document = {"version": "0", **document}
+    document.pop("published_at", None)
+    document.pop("published_by", None)
+    try:
+        parse_ruleset(document)
+    except RuleSetInvalid as exc:
+        raise InvalidInput(
+            "The rule set is not valid.",
+            [FieldError(issue.pointer or "/", issue.message) for issue in exc.issues],
+        ) from None
+    return dict(document)
+
+
+def create_draft(
+    session: Session,
+    actor: Principal | None,
+    document: Any,
+    now: datetime,
+    description: str | None = None,
+) -> RuleSetRecord:
+    """Validate and store a draft; its version number is assigned here."""
+    clean = _validated(document)
+    record = RuleSetRecord(
+        document=clean,
+        status=DRAFT,
+        created_at=now,
+        description=description,
+        created_by=actor.id if actor and actor.kind == "account" else None,
+    )
+    session.add(record)
+    session.flush()
+    record.document = {**clean, "version": str(record.version)}
+    audit.record(session, actor, "ruleset.create", "ruleset", str(record.version))
+    session.commit()
+    return record
+
+
+def list_rulesets(session: Session) -> Sequence[RuleSetRecord]:
+    """Every rule set, newest first."""
+    return session.scalars(select(RuleSetRecord).order_by(RuleSetRecord.version.desc())).all()
+
+
+def get(session: Session, version: int) -> RuleSetRecord:
+    """One rule set or NotFound."""
+    record = session.get(RuleSetRecord, version)
+    if record is None:
+        raise NotFound(f"No rule set version {version}.")
+    return record
+
+
+def activate(
+    session: Session, version: int, actor: Principal | None, now: datetime
+) -> RuleSetRecord:
+    """Make a rule set the active one (not committed; the caller recomputes everyone)."""
+    record = get(session, version)
+    if record.status == ACTIVE:
+        raise Conflict(f"Rule set {version} is already active.")
+    session.execute(
+        update(RuleSetRecord).where(RuleSetRecord.status == ACTIVE).values(status=RETIRED)
+    )
+    record.status = ACTIVE
+    record.published_at = now
+    record.published_by = actor.id if actor and actor.kind == "account" else None
+    record.document = {
+        **record.document,
+        "published_at": now.isoformat(),
+        "published_by": str(record.published_by) if record.published_by else None,
+    }
+    audit.record(session, actor, "ruleset.publish", "ruleset", str(version))
+    return record
+
+
+def init_default(session: Session, now: datetime) -> str:
+    """Store and activate the shipped default policy when no rule set is active; commits."""
+    if session.scalars(select(RuleSetRecord).where(RuleSetRecord.status == ACTIVE)).first():
+        return "a rule set is already active"
+    record = create_draft(session, None, load_default_policy(), now, "Default policy")
+    activate(session, record.version, None, now)
+    session.commit()
+    return f"activated the default policy as version {record.version}"
+
+
+def dry_run(
+    session: Session, relay: Any, actor: Principal, version: int, now: datetime
+) -> JobRecord:
+    """Start a job computing a draft's impact on everyone, changing nothing."""
+    from app.services import jobs
+
+    get(session, version)
+    active_record(session)
+    job, entries = jobs.start(session, "dry_run", {"version": version}, actor, now)
+    audit.record(session, actor, "ruleset.dry_run", "ruleset", str(version), job_id=str(job.id))
+    session.commit()
+    relay.send(session, entries, now)
+    return job
+
+
+def publish(
+    session: Session, relay: Any, actor: Principal, version: int, now: datetime
+) -> JobRecord:
+    """Activate a rule set and start recomputing everyone with it."""
+    from app.services import jobs
+
+    activate(session, version, actor, now)
+    job, entries = jobs.start(session, "publish", {"version": version}, actor, now)
+    session.commit()
+    relay.send(session, entries, now)
+    return job
