@@ -50,6 +50,7 @@ class Settings:
     clock_skew: int = 300
     queue_name: str = "healthcode"
     outbox_stale_after: int = 600
+    recompute_chunk: int = 10_000
     scheduler_interval: int = 5
     expiry_interval: int = 30
     log_level: str = "INFO"

@@ -148,10 +148,10 @@ def _fetch(url: str, etag: str | None, timeout: float) -> tuple[Any, str | None]
         doc = json.loads(body)
     except ValueError as exc:
         raise CliError("server did not return JSON") from exc
-    if type(doc) is dict and len(doc) == 1:
-        inner = doc.get("bundle", doc.get("delta"))
-        if type(inner) is dict:
-            doc = inner
+    for wrapper in ("bundle", "delta"):  # {"bundle": doc} / {"delta": doc} are accepted too
+        if type(doc) is dict and type(doc.get(wrapper)) is dict:
+            doc = doc[wrapper]
+            break
     return doc, new_etag
 
 

@@ -217,3 +217,24 @@ def resident(client: FlaskClient, logs: pytest.LogCaptureFixture) -> Callable[..
         return {"Authorization": f"Bearer {response.json['access_token']}"}
 
     return factory
+
+
+@pytest.fixture
+def run_jobs(app: Flask) -> Callable[[], int]:
+    """Run queued RQ jobs to completion with a real SimpleWorker on the real Redis."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from app.jobs import get_queue
+
+    def run() -> int:
+        container = app.extensions["healthcode"]
+        queue = get_queue(container.redis, container.settings.queue_name)
+        before = queue.count
+        with app.app_context():
+            SimpleWorker([queue], connection=container.redis, serializer=JSONSerializer).work(
+                burst=True, with_scheduler=False
+            )
+        return before
+
+    return run

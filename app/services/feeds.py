@@ -116,7 +116,8 @@ def _person_ids(
     for start in range(0, len(values), 1000):
         part = values[start : start + 1000]
         found.update(
-            session.execute(
+            (h, i)
+            for h, i in session.execute(
                 select(Person.id_hash, Person.id).where(Person.id_hash.in_(part))
             )
         )
@@ -131,7 +132,8 @@ def _person_ids(
         for start in range(0, len(part), 1000):
             chunk = part[start : start + 1000]
             found.update(
-                session.execute(
+                (h, i)
+                for h, i in session.execute(
                     select(Person.id_hash, Person.id).where(Person.id_hash.in_(chunk))
                 )
             )

@@ -20,7 +20,6 @@ from app.services.facts import PersonRange, split_ranges
 from app.services.recompute import recompute_range
 from risk import Impact, impact
 
-CHUNK_PEOPLE = 10_000
 EXAMPLES = 5
 
 
@@ -30,7 +29,7 @@ def start(
     params: dict[str, Any],
     actor: Principal | None,
     now: datetime,
-    chunk_people: int = CHUNK_PEOPLE,
+    chunk_people: int,
 ) -> tuple[JobRecord, list[int]]:
     """Create a job and one outbox entry per chunk (not committed); returns the entry ids."""
     people = int(session.scalar(select(func.count()).select_from(Person)) or 0)

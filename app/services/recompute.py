@@ -100,7 +100,7 @@ def _apply(
                 StatusChange(
                     person_id=pid,
                     at=now,
-                    from_color=old_color if old else None,
+                    from_color=old_color,
                     to_color=result.color,
                     ruleset_version=version,
                     reasons=reasons,

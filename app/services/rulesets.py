@@ -133,14 +133,19 @@ def init_default(session: Session, now: datetime) -> str:
 
 
 def dry_run(
-    session: Session, relay: Any, actor: Principal, version: int, now: datetime
+    session: Session,
+    relay: Any,
+    actor: Principal,
+    version: int,
+    now: datetime,
+    chunk_people: int,
 ) -> JobRecord:
     """Start a job computing a draft's impact on everyone, changing nothing."""
     from app.services import jobs
 
     get(session, version)
     active_record(session)
-    job, entries = jobs.start(session, "dry_run", {"version": version}, actor, now)
+    job, entries = jobs.start(session, "dry_run", {"version": version}, actor, now, chunk_people)
     audit.record(session, actor, "ruleset.dry_run", "ruleset", str(version), job_id=str(job.id))
     session.commit()
     relay.send(session, entries, now)
@@ -148,13 +153,18 @@ def dry_run(
 
 
 def publish(
-    session: Session, relay: Any, actor: Principal, version: int, now: datetime
+    session: Session,
+    relay: Any,
+    actor: Principal,
+    version: int,
+    now: datetime,
+    chunk_people: int,
 ) -> JobRecord:
     """Activate a rule set and start recomputing everyone with it."""
     from app.services import jobs
 
     activate(session, version, actor, now)
-    job, entries = jobs.start(session, "publish", {"version": version}, actor, now)
+    job, entries = jobs.start(session, "publish", {"version": version}, actor, now, chunk_people)
     session.commit()
     relay.send(session, entries, now)
     return job

@@ -59,8 +59,9 @@ class DryRun(MethodView):
     @blp.response(202, JobStartedSchema)
     def post(self, version: int) -> JobRecord:
         """Compute the impact on everyone (counts and transitions) without changing anything."""
+        c = container()
         return rulesets.dry_run(
-            db_session(), container().relay, current_principal(), version, now()
+            db_session(), c.relay, current_principal(), version, now(), c.settings.recompute_chunk
         )
 
 
@@ -70,6 +71,7 @@ class Publish(MethodView):
     @blp.response(202, JobStartedSchema)
     def post(self, version: int) -> JobRecord:
         """Activate this rule set and recompute everyone through the workers (audited)."""
+        c = container()
         return rulesets.publish(
-            db_session(), container().relay, current_principal(), version, now()
+            db_session(), c.relay, current_principal(), version, now(), c.settings.recompute_chunk
         )

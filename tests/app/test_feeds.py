@@ -1,0 +1,323 @@
+"""Data feeds: per-record validation, duplicates, scopes, and application by real workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.db import utcnow
+
+ID = "11010519491231002X"
+
+
+def iso(moment) -> str:  # type: ignore[no-untyped-def]
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_batch_accepts_good_records_and_rejects_bad_ones(
+    client: FlaskClient, login: Callable[[str], dict[str, str]], run_jobs: Callable[[], int]
+) -> None:
+    official = login("official")
+    now = utcnow()
+    records = [
+        {
+            "record_id": "lab1-1",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "negative",
+            "sampled_at": iso(now - timedelta(days=1)),
+        },
+        {
+            "record_id": "lab1-2",
+            "id_number": ID,
+            "kind": "blood",
+            "result": "negative",
+            "sampled_at": iso(now),
+        },
+        {
+            "record_id": "lab1-3",
+            "id_number": "123",
+            "kind": "pcr",
+            "result": "negative",
+            "sampled_at": iso(now + timedelta(hours=2)),
+            "extra": 1,
+        },
+        "not an object",
+        {
+            "record_id": "lab1-1",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "negative",
+            "sampled_at": iso(now - timedelta(days=1)),
+        },
+        {
+            "record_id": "lab1-4",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "negative",
+            "sampled_at": "2026-11-20T08:00:00",
+        },
+    ]
+    response = client.post("/v1/feeds/tests", json={"records": records}, headers=official)
+    assert response.status_code == 202, response.json
+    body = response.json
+    assert body["accepted"] == 1 and body["duplicates"] == 1
+    rejected = {r["index"]: {e["pointer"] for e in r["errors"]} for r in body["rejected"]}
+    assert rejected == {
+        1: {"/kind"},
+        2: {"/id_number", "/sampled_at", "/extra"},
+        3: {""},
+        5: {"/sampled_at"},
+    }
+    again = client.post("/v1/feeds/tests", json={"records": records[:1]}, headers=official)
+    assert again.json["accepted"] == 0 and again.json["duplicates"] == 1
+    batch = client.get(f"/v1/feeds/batches/{body['batch_id']}", headers=official).json
+    assert batch["status"] == "queued" and batch["accepted"] == 1
+    run_jobs()
+    batch = client.get(f"/v1/feeds/batches/{body['batch_id']}", headers=official).json
+    assert batch["status"] == "applied"
+
+
+def test_unknown_region_and_departure_before_arrival_rejected(
+    client: FlaskClient, login: Callable[[str], dict[str, str]], app: Flask
+) -> None:
+    app.test_cli_runner().invoke(args=["demo", "seed"])
+    now = utcnow()
+    records = [
+        {
+            "record_id": "t1",
+            "id_number": ID,
+            "region_code": "XX-NOWHERE",
+            "arrived_at": iso(now - timedelta(days=2)),
+        },
+        {
+            "record_id": "t2",
+            "id_number": ID,
+            "region_code": "CN-GD-GZ",
+            "arrived_at": iso(now - timedelta(days=2)),
+            "departed_at": iso(now - timedelta(days=3)),
+        },
+        {
+            "record_id": "t3",
+            "id_number": ID,
+            "region_code": "CN-GD-GZ",
+            "arrived_at": iso(now - timedelta(days=2)),
+            "departed_at": None,
+        },
+    ]
+    body = client.post(
+        "/v1/feeds/travel", json={"records": records}, headers=login("official")
+    ).json
+    assert body["accepted"] == 1
+    assert [r["errors"][0]["pointer"] for r in body["rejected"]] == ["/region_code", "/departed_at"]
+
+
+def test_api_key_scopes_per_feed(
+    client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    official = login("official")
+    secret = client.post(
+        "/v1/api-keys", json={"name": "lab", "scopes": ["feed:tests"]}, headers=official
+    ).json["secret"]
+    lab = {"Authorization": f"Bearer {secret}"}
+    test = {
+        "record_id": "k1",
+        "id_number": ID,
+        "kind": "antigen",
+        "result": "negative",
+        "sampled_at": iso(utcnow()),
+    }
+    ok = client.post("/v1/feeds/tests", json={"records": [test]}, headers=lab)
+    assert ok.status_code == 202
+    travel = client.post("/v1/feeds/travel", json={"records": [test]}, headers=lab)
+    assert travel.status_code == 403
+    batch = client.get(f"/v1/feeds/batches/{ok.json['batch_id']}", headers=lab)
+    assert batch.status_code == 200
+    other = client.post(
+        "/v1/api-keys", json={"name": "lab2", "scopes": ["feed:tests"]}, headers=official
+    ).json["secret"]
+    hidden = client.get(
+        f"/v1/feeds/batches/{ok.json['batch_id']}", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert hidden.status_code == 404
+
+
+def test_batch_size_limits(client: FlaskClient, login: Callable[[str], dict[str, str]]) -> None:
+    official = login("official")
+    assert client.post("/v1/feeds/tests", json={"records": []}, headers=official).status_code == 422
+    too_many = [{"record_id": str(i)} for i in range(10_001)]
+    r = client.post("/v1/feeds/tests", json={"records": too_many}, headers=official)
+    assert r.status_code == 422 and r.json["errors"][0]["pointer"] == "/records"
+
+
+@pytest.fixture
+def resident_with_id(
+    client: FlaskClient, resident: Callable[..., dict[str, str]]
+) -> dict[str, str]:
+    headers = resident()
+    body = {"name": "Zhang San", "id_number": ID, "birth_date": "1949-12-31"}
+    assert client.put("/v1/me/profile", json=body, headers=headers).status_code == 200
+    return headers
+
+
+def test_positive_test_turns_resident_red_with_reasons(
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    me = resident_with_id
+    green_code = client.get("/v1/me/code", headers=me).json
+    assert green_code["color"] == "green"
+    sampled = (utcnow() - timedelta(days=2)).replace(microsecond=0)
+    record = {
+        "record_id": "p1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(sampled),
+    }
+    official = login("official")
+    assert (
+        client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).status_code
+        == 202
+    )
+    run_jobs()
+    status = client.get("/v1/me/status", headers=me).json
+    assert status["color"] == "red"
+    assert status["valid_until"].startswith(iso(sampled + timedelta(days=14))[:19])
+    [reason] = status["reasons"]
+    assert reason["rule_id"] == "positive-test" and reason["how_to_clear"]
+    zh = client.get("/v1/me/status", headers={**me, "Accept-Language": "zh-CN,zh;q=0.9"}).json
+    assert zh["reasons"][0]["text"] != reason["text"]
+    history = client.get("/v1/me/history", headers=me).json
+    assert [(h["from"], h["to"]) for h in history] == [("green", "red")]
+    # the green code was revoked when the colour got worse; the new code is red
+    checkpoint = login("checkpoint")
+    old = client.post("/v1/verify", json={"code": green_code["code"]}, headers=checkpoint).json
+    assert old["reason"] == "REVOKED"
+    red = client.get("/v1/me/code", headers=me).json
+    assert red["color"] == "red"
+    assert red["expires_at"] <= status["valid_until"]
+
+
+def test_negative_pcr_after_positive_clears(
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    official = login("official")
+    now = utcnow()
+    records = [
+        {
+            "record_id": "a",
+            "id_number": ID,
+            "kind": "antigen",
+            "result": "positive",
+            "sampled_at": iso(now - timedelta(days=3)),
+        },
+        {
+            "record_id": "b",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "negative",
+            "sampled_at": iso(now - timedelta(days=1)),
+        },
+    ]
+    client.post("/v1/feeds/tests", json={"records": records}, headers=official)
+    run_jobs()
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "green"
+
+
+def test_expired_colours_are_recomputed_by_the_scheduled_job(
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    from app.jobs.periodic import recompute_expired
+
+    exposed = utcnow() - timedelta(days=6, hours=23)
+    contact = {"record_id": "c1", "id_number": ID, "kind": "secondary", "exposed_at": iso(exposed)}
+    client.post("/v1/feeds/contacts", json={"records": [contact]}, headers=login("official"))
+    run_jobs()
+    status = client.get("/v1/me/status", headers=resident_with_id).json
+    assert status["color"] == "yellow"
+    container = app.extensions["healthcode"]
+    container.clock = lambda: utcnow() + timedelta(hours=2)
+    with app.app_context():
+        assert recompute_expired() == 1
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "green"
+    history = client.get("/v1/me/history", headers=resident_with_id).json
+    assert [(h["from"], h["to"]) for h in history] == [("yellow", "green"), ("green", "yellow")]
+
+
+def test_redis_down_feed_still_accepted_and_applied_later(
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    from redis import Redis
+
+    from app.jobs.periodic import relay_outbox
+    from app.services.outbox import Relay
+
+    official = login("official")
+    container = app.extensions["healthcode"]
+    real = container.relay
+    container.relay = Relay(
+        Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1),
+        container.settings.queue_name,
+    )
+    try:
+        record = {
+            "record_id": "down-1",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "positive",
+            "sampled_at": iso(utcnow() - timedelta(hours=5)),
+        }
+        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+        assert response.status_code == 202 and response.json["accepted"] == 1
+    finally:
+        container.relay = real
+    assert run_jobs() == 0  # nothing reached the queue
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "green"
+    with app.app_context():
+        assert relay_outbox() == 1  # Redis is back: the relay sends the pending entry
+    run_jobs()
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "red"
+    with app.app_context():
+        assert relay_outbox() == 0  # done entries are never sent again
+
+
+def test_stats(
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    official = login("official")
+    record = {
+        "record_id": "s1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(utcnow() - timedelta(hours=5)),
+    }
+    client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+    queued = client.get("/v1/stats", headers=official).json
+    assert queued["queue"]["depth"] == 1 and queued["outbox_pending"] == 1
+    run_jobs()
+    stats = client.get("/v1/stats", headers=official).json
+    assert stats["colors"]["red"] == 1 and stats["people"] == 1
+    assert stats["queue"]["depth"] == 0 and stats["outbox_pending"] == 0
+    assert stats["recompute_lag_seconds"] == 0.0
