@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -34,8 +34,14 @@ def apply_batch(session: Session, settings: Settings, batch_id: uuid.UUID, now: 
 
 def process(session: Session, settings: Settings, entry_id: int, now: datetime) -> bool:
     """Do one outbox entry exactly once; its effects and done mark commit together."""
-    entry = session.get(OutboxEntry, entry_id)
+    # Claim the entry first: a row lock on PostgreSQL, the write lock on SQLite. A duplicate
+    # delivery of the same entry then waits here and finds it done.
+    session.execute(
+        update(OutboxEntry).where(OutboxEntry.id == entry_id).values(attempts=OutboxEntry.attempts)
+    )
+    entry = session.get(OutboxEntry, entry_id, populate_existing=True)
     if entry is None or entry.done_at is not None:
+        session.commit()
         return False
     payload: dict[str, Any] = entry.payload
     if entry.topic == "apply_batch":

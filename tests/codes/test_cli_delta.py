@@ -49,6 +49,7 @@ class DeltaServer:
         self.since_status: int | None = None  # answer ?since= with this HTTP status
         self.tweak_delta: Callable[[BundleDelta], BundleDelta] | None = None
         self.delta_signer: SigningKey | None = None
+        self.wrap = False  # answer {"bundle": doc} / {"delta": doc}
         self.requests: list[tuple[str, str | None]] = []
         server = self
 
@@ -74,14 +75,19 @@ class DeltaServer:
                     self.send_header("ETag", etag)
                     self.end_headers()
                     return
-                body = json.dumps(doc).encode()
+                if server.wrap:
+                    body = json.dumps(
+                        {"seq": server.current.seq, "bundle" if since is None else "delta": doc}
+                    )
+                else:
+                    body = json.dumps(doc)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("ETag", etag)
                 self.send_header("X-Trust-Seq", str(server.current.seq))
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body.encode())))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(body.encode())
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -382,6 +388,24 @@ def test_tampered_chain_is_refused(
     assert sync() == 2  # sync refuses to build on a file that does not verify
     out.write_text(json.dumps(good))
     assert verify(text) == 0
+
+
+def test_wrapped_documents_are_accepted(
+    server: DeltaServer,
+    first: TrustBundle,
+    sync: Callable[[], int],
+    out: Path,
+) -> None:
+    server.wrap = True
+    assert sync() == 0
+    server.publish(replace(first, seq=6))
+    assert sync() == 0
+    stored = json.loads(out.read_text())
+    assert len(stored["deltas"]) == 1 and set(stored["deltas"][0]) == {
+        "protected",
+        "payload",
+        "signature",
+    }
 
 
 def test_with_since_keeps_other_query_parameters() -> None:
