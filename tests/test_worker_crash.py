@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -84,10 +85,8 @@ def test_worker_killed_mid_job_loses_nothing(
         # ...and the machine dies: the worker and its work-horse (RQ puts the horse in a
         # process group of its own) are killed without warning.
         for pid in [worker.pid, *_children(worker.pid)]:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         worker.wait(timeout=10)
     with container.db.session() as s:
         assert s.scalar(select(FeedBatch.status)) == "applying"
