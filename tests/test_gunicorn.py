@@ -73,7 +73,7 @@ def test_gunicorn_serves_readyz(database_url: str, redis_url: str, app: Flask) -
             try:
                 response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         assert response is not None, "gunicorn did not start"
         assert response.status_code == 200, response.text

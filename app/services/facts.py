@@ -81,28 +81,29 @@ def load_facts(session: Session, timeline: RegionTimeline, where: Any) -> dict[u
     tests: dict[uuid.UUID, list[TestRecord]] = defaultdict(list)
     stays: dict[uuid.UUID, list[StayFact]] = defaultdict(list)
     contacts: dict[uuid.UUID, list[Contact]] = defaultdict(list)
-    for pid, rid, kind, result, sampled in session.execute(
+    conn = session.connection()
+    for pid, rid, kind, result, sampled in conn.execute(
         select(
             LabTest.person_id, LabTest.record_id, LabTest.kind, LabTest.result, LabTest.sampled_at
         ).where(where(LabTest.person_id))
-    ):
+    ).all():
         tests[pid].append(TestRecord(rid, kind, result, sampled))
-    for pid, rid, code, arrived, departed in session.execute(
+    for pid, rid, code, arrived, departed in conn.execute(
         select(
             Stay.person_id, Stay.record_id, Stay.region_code, Stay.arrived_at, Stay.departed_at
         ).where(where(Stay.person_id))
-    ):
+    ).all():
         stays[pid].append(
             StayFact(rid, code, arrived, departed, timeline.overlapping(code, arrived, departed))
         )
-    for pid, rid, kind, exposed in session.execute(
+    for pid, rid, kind, exposed in conn.execute(
         select(
             ContactEvent.person_id,
             ContactEvent.record_id,
             ContactEvent.kind,
             ContactEvent.exposed_at,
         ).where(where(ContactEvent.person_id))
-    ):
+    ).all():
         contacts[pid].append(Contact(rid, kind, exposed))
     people = set(tests) | set(stays) | set(contacts)
     return {

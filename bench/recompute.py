@@ -1,0 +1,463 @@
+"""Recompute benchmark on PostgreSQL: full recompute through RQ, its SQL floor, feed ingestion
+over HTTP, and the latency of one new positive test turning a person red.
+
+    python bench/recompute.py [--people 1000000] [--database NAME] [--redis-url URL]
+
+Prints `figure: NAME VALUE UNIT` lines. Needs PostgreSQL and Redis on 127.0.0.1; it creates
+(and drops first) its own database, `healthcode_bench` by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+REGIONS, HIGH_REGIONS = 500, 10
+WORKERS = 2
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    """Print one result line in the agreed format."""
+    print(f"figure: {name} {value:.3f} {unit}", flush=True)
+
+
+def log(message: str) -> None:
+    """Progress on stderr (figures go to stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def fresh_database(admin_url: str, name: str) -> None:
+    """Drop and create the benchmark database."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def generate(dsn: str, people: int, id_hash_key: str, now: datetime) -> None:
+    """Load regions, people, 3 stays and 2 tests per person (3% positive) with COPY."""
+    from app.services.identity import id_hash
+
+    rng = random.Random(42)
+    day = timedelta(days=1)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        with cur.copy("COPY regions (code, name, level, created_at, updated_at) FROM STDIN") as cp:
+            for r in range(REGIONS):
+                level = "high" if r < HIGH_REGIONS else "low"
+                cp.write_row((f"R{r:03d}", f"Region {r}", level, long_ago, long_ago))
+        with cur.copy(
+            "COPY region_levels (id, region_code, level, effective_from, created_at) FROM STDIN"
+        ) as cp:
+            for r in range(REGIONS):
+                cp.write_row((uuid.uuid4(), f"R{r:03d}", "low", long_ago, long_ago))
+                if r < HIGH_REGIONS:
+                    cp.write_row((uuid.uuid4(), f"R{r:03d}", "high", now - 20 * day, now))
+        ids: list[uuid.UUID] = []
+        with cur.copy(
+            "COPY persons (id, id_hash, id_last4, created_at, updated_at) FROM STDIN"
+        ) as cp:
+            for i in range(people):
+                pid = uuid.uuid4()
+                ids.append(pid)
+                number = f"B{i:08d}"
+                cp.write_row((pid, id_hash(id_hash_key, number), number[-4:], now, now))
+        log(f"{people} people loaded")
+        with cur.copy(
+            "COPY stays (id, record_id, person_id, region_code, arrived_at, departed_at, "
+            "received_at) FROM STDIN"
+        ) as cp:
+            n = 0
+            for pid in ids:
+                for _ in range(3):
+                    arrived = now - timedelta(seconds=rng.randrange(30 * 86400))
+                    departed = None
+                    if rng.random() > 0.2:
+                        departed = min(now, arrived + timedelta(seconds=rng.randrange(10 * 86400)))
+                    region = f"R{rng.randrange(REGIONS):03d}"
+                    cp.write_row((uuid.uuid4(), f"s{n}", pid, region, arrived, departed, now))
+                    n += 1
+        log(f"{n} stays loaded")
+        with cur.copy(
+            "COPY lab_tests (id, record_id, person_id, kind, result, sampled_at, received_at) "
+            "FROM STDIN"
+        ) as cp:
+            n = 0
+            for pid in ids:
+                for _ in range(2):
+                    result = "positive" if rng.random() < 0.03 else "negative"
+                    kind = "pcr" if rng.random() < 0.5 else "antigen"
+                    sampled = now - timedelta(seconds=rng.randrange(30 * 86400))
+                    cp.write_row((uuid.uuid4(), f"t{n}", pid, kind, result, sampled, now))
+                    n += 1
+        log(f"{n} tests loaded")
+        conn.commit()
+        cur.execute("ANALYZE")
+
+
+FLOOR_SQL = """
+CREATE TEMP TABLE floor_colours AS
+WITH periods AS (
+  SELECT region_code, level, effective_from AS since,
+         lead(effective_from) OVER (PARTITION BY region_code ORDER BY effective_from) AS until
+  FROM region_levels
+), positive AS (
+  SELECT DISTINCT t.person_id FROM lab_tests t
+  WHERE t.result = 'positive' AND t.sampled_at + interval '14 days' > %(now)s
+    AND NOT EXISTS (SELECT 1 FROM lab_tests n WHERE n.person_id = t.person_id
+                    AND n.kind = 'pcr' AND n.result = 'negative' AND n.sampled_at > t.sampled_at)
+), close_contact AS (
+  SELECT DISTINCT person_id FROM contact_events
+  WHERE kind = 'close' AND exposed_at + interval '14 days' > %(now)s
+), high_stay AS (
+  SELECT DISTINCT s.person_id FROM stays s JOIN periods p
+    ON p.region_code = s.region_code AND p.level = 'high'
+   AND (s.departed_at IS NULL OR p.since < s.departed_at)
+   AND (p.until IS NULL OR p.until > s.arrived_at)
+  WHERE s.departed_at IS NULL OR s.departed_at + interval '7 days' > %(now)s
+), secondary AS (
+  SELECT DISTINCT person_id FROM contact_events
+  WHERE kind = 'secondary' AND exposed_at + interval '7 days' > %(now)s
+)
+SELECT p.id AS person_id,
+       CASE WHEN pos.person_id IS NOT NULL OR cc.person_id IS NOT NULL THEN 'red'
+            WHEN hs.person_id IS NOT NULL OR sc.person_id IS NOT NULL THEN 'yellow'
+            ELSE 'green' END AS color
+FROM persons p
+LEFT JOIN positive pos ON pos.person_id = p.id
+LEFT JOIN close_contact cc ON cc.person_id = p.id
+LEFT JOIN high_stay hs ON hs.person_id = p.id
+LEFT JOIN secondary sc ON sc.person_id = p.id
+"""
+
+
+def floor(dsn: str, now: datetime) -> tuple[float, dict[str, int]]:
+    """The physical floor: one set-based statement computing every colour."""
+    with psycopg.connect(dsn) as conn:
+        started = time.perf_counter()
+        conn.execute(FLOOR_SQL, {"now": now})
+        elapsed = time.perf_counter() - started
+        rows = conn.execute("SELECT color, count(*) FROM floor_colours GROUP BY color").fetchall()
+    return elapsed, {c: n for c, n in rows}
+
+
+def colours(dsn: str) -> dict[str, int]:
+    """Stored colours per colour."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT color, count(*) FROM person_status GROUP BY color").fetchall()
+    return {c: n for c, n in rows}
+
+
+def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
+    """RQ worker processes, as in production."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(count)
+    ]
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop processes and their groups."""
+    for p in processes:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in processes:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def wait_for(check, timeout: float, every: float = 0.2):  # type: ignore[no-untyped-def]
+    """Poll until check() is truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError("benchmark step did not finish in time")
+
+
+def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    """Publish a copy of the default policy and time the chunked recompute by the workers."""
+    from app.db import utcnow
+    from app.services import rulesets
+    from risk import load_default_policy
+
+    c = app.extensions["healthcode"]
+    with app.app_context(), c.db.session() as session:
+        draft = rulesets.create_draft(session, None, load_default_policy(), utcnow(), "bench")
+        started = time.perf_counter()
+        job = rulesets.publish(
+            session, c.relay, None, draft.version, utcnow(), c.settings.recompute_chunk
+        )
+        job_id = job.id
+
+    def finished() -> bool:
+        with psycopg.connect(dsn) as conn:
+            status = conn.execute("SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()
+        if status and status[0] == "failed":
+            raise RuntimeError("recompute job failed")
+        return bool(status and status[0] == "finished")
+
+    wait_for(finished, timeout, every=0.25)
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def api_key(app) -> str:  # type: ignore[no-untyped-def]
+    """A feed API key created by a bench official."""
+    from app.db import utcnow
+    from app.security.access import Principal
+    from app.services.accounts import create_staff
+    from app.services.apikeys import create_key
+
+    c = app.extensions["healthcode"]
+    with app.app_context(), c.db.session() as session:
+        official = create_staff(session, "bench.official", "bench-password-1", "official", utcnow())
+        actor = Principal("account", official.id, role="official")
+        return create_key(session, "bench", ["feed:tests"], actor, utcnow())[1]
+
+
+def ingestion(base: str, key: str, dsn: str, batches: int, now: datetime) -> tuple[float, float]:
+    """POST batches of 10,000 new test records; rates accepted (HTTP) and applied (workers)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    session = requests.Session()
+    sampled = (now - timedelta(days=40)).isoformat()
+    payloads = [
+        {
+            "records": [
+                {
+                    "record_id": f"ing-{b}-{i}",
+                    "id_number": f"N{b:03d}{i:06d}",
+                    "kind": "pcr",
+                    "result": "negative",
+                    "sampled_at": sampled,
+                }
+                for i in range(10_000)
+            ]
+        }
+        for b in range(batches)
+    ]
+    started = time.perf_counter()
+    ids = []
+    for payload in payloads:
+        r = session.post(f"{base}/v1/feeds/tests", json=payload, headers=headers, timeout=120)
+        r.raise_for_status()
+        ids.append(r.json()["batch_id"])
+    accepted_s = time.perf_counter() - started
+
+    def applied() -> bool:
+        with psycopg.connect(dsn) as conn:
+            (pending,) = conn.execute(
+                "SELECT count(*) FROM feed_batches WHERE id = ANY(%s) AND status <> 'applied'",
+                ([uuid.UUID(i) for i in ids],),
+            ).fetchone()
+        return pending == 0
+
+    wait_for(applied, 600, every=0.1)
+    applied_s = time.perf_counter() - started
+    total = batches * 10_000
+    return total / accepted_s, total / applied_s
+
+
+def incremental(base: str, key: str, dsn: str, people: int, trials: int) -> list[float]:
+    """Latency from POSTing one positive test to the person's stored colour being red."""
+    headers = {"Authorization": f"Bearer {key}"}
+    session = requests.Session()
+    rng = random.Random(7)
+    latencies = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for trial in range(trials):
+            while True:
+                i = rng.randrange(people)
+                number = f"B{i:08d}"
+                row = conn.execute(
+                    "SELECT p.id, coalesce(s.color, 'green') FROM persons p "
+                    "LEFT JOIN person_status s ON s.person_id = p.id WHERE p.id_last4 = %s "
+                    "AND p.id_hash = %s",
+                    (number[-4:], _hash(number)),
+                ).fetchone()
+                if row and row[1] == "green":
+                    break
+            person_id = row[0]
+            sampled = datetime.now(UTC) - timedelta(seconds=5)  # after every generated test
+            record = {
+                "record_id": f"inc-{trial}",
+                "id_number": number,
+                "kind": "pcr",
+                "result": "positive",
+                "sampled_at": sampled.isoformat(),
+            }
+            started = time.perf_counter()
+            r = session.post(
+                f"{base}/v1/feeds/tests", json={"records": [record]}, headers=headers, timeout=30
+            )
+            r.raise_for_status()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                got = conn.execute(
+                    "SELECT color FROM person_status WHERE person_id = %s", (person_id,)
+                ).fetchone()
+                if got and got[0] == "red":
+                    break
+                time.sleep(0.002)
+            else:
+                state = conn.execute(
+                    "SELECT b.status, o.done_at, o.attempts, o.last_error, s.color, s.reasons "
+                    "FROM feed_batches b JOIN outbox o ON o.payload->>'batch_id' = b.id::text "
+                    "LEFT JOIN person_status s ON s.person_id = %s "
+                    "WHERE b.id = %s",
+                    (person_id, r.json()["batch_id"]),
+                ).fetchone()
+                raise TimeoutError(f"incremental recompute did not finish: {state}")
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+_HASH_KEY = ""
+
+
+def _hash(number: str) -> str:
+    from app.services.identity import id_hash
+
+    return id_hash(_HASH_KEY, number)
+
+
+def main() -> int:
+    """Run every step and print the figures."""
+    global _HASH_KEY
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--database", default="healthcode_bench")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--batches", type=int, default=5, help="10,000-record feed batches")
+    parser.add_argument("--trials", type=int, default=100)
+    args = parser.parse_args()
+
+    dsn = f"{args.pg}/{args.database}"
+    url = dsn.replace("postgresql://", "postgresql+psycopg://")
+    env = dict(
+        os.environ,
+        HEALTHCODE_DATABASE_URL=url,
+        HEALTHCODE_REDIS_URL=args.redis_url,
+        HEALTHCODE_LOG_LEVEL="WARNING",
+    )
+    os.environ.update(env)
+    from redis import Redis
+
+    from app import create_app
+    from app.db import utcnow
+    from app.migrate import upgrade
+    from app.services.keys import init_keys
+    from app.services.rulesets import init_default
+
+    Redis.from_url(args.redis_url).flushdb()
+    fresh_database(f"{args.pg}/postgres", args.database)
+    upgrade(url)
+    app = create_app()
+    c = app.extensions["healthcode"]
+    _HASH_KEY = c.settings.id_hash_key
+    now = utcnow()
+    log(f"generating {args.people} people")
+    generate(dsn, args.people, c.settings.id_hash_key, now)
+    with app.app_context(), c.db.session() as session:
+        init_keys(session, c.keyring, c.settings, now)
+        init_default(session, now)
+
+    workers = start_workers(env, WORKERS)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        time.sleep(3)  # workers import the app
+        log("full recompute through the job path")
+        recompute_s = full_recompute(app, dsn, timeout=3600)
+        job_colours = colours(dsn)
+        log("floor: one set-based statement")
+        floor_s, floor_colours = floor(dsn, datetime.now(UTC))
+        figure("recompute_s", recompute_s, "s")
+        figure("floor_s", floor_s, "s")
+        figure("recompute_ratio", recompute_s / floor_s, "ratio")
+        figure("recompute_rate", args.people / recompute_s, "per_s")
+        log(f"colours job={job_colours} floor={floor_colours}")
+        match = all(
+            abs(job_colours.get(k, 0) - floor_colours.get(k, 0)) <= args.people // 10000
+            for k in ("green", "yellow", "red")
+        )
+        print(f"check: job colours {'match' if match else 'DIFFER FROM'} the floor's", flush=True)
+
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _up(base), 30)
+        key = api_key(app)
+        log("ingestion")
+        accepted, applied = ingestion(base, key, dsn, args.batches, now)
+        figure("ingest_accepted_rate", accepted, "per_s")
+        figure("ingest_applied_rate", applied, "per_s")
+        log("incremental latency")
+        latencies = incremental(base, key, dsn, args.people, args.trials)
+        cuts = statistics.quantiles(latencies, n=100)
+        figure("incremental_p50_ms", statistics.median(latencies), "ms")
+        figure("incremental_p95_ms", cuts[94], "ms")
+    finally:
+        stop(workers + ([server] if server else []))
+    return 0
+
+
+def _up(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
