@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -18,7 +19,7 @@ from app.models import ContactEvent, FeedBatch, LabTest, Person, Region, Role, S
 from app.security.access import Principal
 from app.services import outbox
 from app.services.identity import id_hash, normalize_id_number
-from app.services.upsert import insert_ignore
+from app.services.upsert import copy_insert_ignore
 
 KINDS = ("tests", "travel", "contacts")
 SCOPE = {"tests": "feed:tests", "travel": "feed:travel", "contacts": "feed:contacts"}
@@ -107,36 +108,38 @@ def _check_record(
     return (None, errors) if errors else (clean, [])
 
 
+def _lookup(session: Session, hashes: list[str]) -> dict[str, uuid.UUID]:
+    """Person ids by ID hash: one array parameter on PostgreSQL, IN chunks elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        param = bindparam("hashes", hashes, type_=ARRAY(String))
+        rows = session.connection().execute(
+            select(Person.id_hash, Person.id).where(Person.id_hash == any_(param))
+        )
+        return {h: i for h, i in rows}
+    found: dict[str, uuid.UUID] = {}
+    for start in range(0, len(hashes), 500):
+        part = hashes[start : start + 500]
+        rows = session.connection().execute(
+            select(Person.id_hash, Person.id).where(Person.id_hash.in_(part))
+        )
+        found.update((h, i) for h, i in rows)
+    return found
+
+
 def _person_ids(
     session: Session, settings: Settings, id_numbers: set[str], now: datetime
 ) -> dict[str, uuid.UUID]:
+    """Person ids for ID numbers, creating the people not known yet (not committed)."""
     hashes = {n: id_hash(settings.id_hash_key, n) for n in id_numbers}
-    found: dict[str, uuid.UUID] = {}
-    values = list(hashes.values())
-    for start in range(0, len(values), 1000):
-        part = values[start : start + 1000]
-        found.update(
-            (h, i)
-            for h, i in session.execute(
-                select(Person.id_hash, Person.id).where(Person.id_hash.in_(part))
-            )
-        )
+    found = _lookup(session, list(hashes.values()))
     missing = [
         {"id": new_id(), "id_hash": h, "id_last4": n[-4:], "created_at": now, "updated_at": now}
         for n, h in hashes.items()
         if h not in found
     ]
     if missing:
-        insert_ignore(session, Person, missing, ["id_hash"])
-        part = [str(m["id_hash"]) for m in missing]
-        for start in range(0, len(part), 1000):
-            chunk = part[start : start + 1000]
-            found.update(
-                (h, i)
-                for h, i in session.execute(
-                    select(Person.id_hash, Person.id).where(Person.id_hash.in_(chunk))
-                )
-            )
+        copy_insert_ignore(session, Person, missing, ["id_hash"])
+        found.update(_lookup(session, [str(m["id_hash"]) for m in missing]))
     return {n: found[h] for n, h in hashes.items()}
 
 
@@ -196,7 +199,7 @@ def ingest(
             id=new_id(), person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
         )
         rows.append(row)
-    inserted = insert_ignore(session, MODELS[kind], rows, ["record_id"]) if rows else 0
+    inserted = copy_insert_ignore(session, MODELS[kind], rows, ["record_id"]) if rows else 0
     batch.accepted = inserted
     batch.duplicates = len(rows) - inserted + in_batch_duplicates
     result = IngestResult(batch.id, batch.accepted, batch.duplicates, rejected)

@@ -50,6 +50,54 @@ def upsert(
     session.connection().execute(stmt, _uniform(rows))
 
 
+def _copy_to_temp(
+    session: Session, model: Any, rows: Sequence[dict[str, Any]]
+) -> tuple[Any, str, str] | None:
+    """COPY rows into a session-private temporary table shaped like the model's table."""
+    table = model.__table__
+    columns = list(rows[0].keys())
+    if any(len(row) != len(columns) for row in rows):
+        return None
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    temp = f"tmp_{table.name}"
+    names = ", ".join(columns)
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
+        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cur.execute(f"TRUNCATE {temp}")
+    with cur.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
+    return cur, temp, names
+
+
+def _fast(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+    return session.get_bind().dialect.name == "postgresql" and len(rows) >= 200
+
+
+def copy_insert_ignore(
+    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
+) -> int:
+    """insert_ignore through COPY and a temporary table on PostgreSQL (many rows)."""
+    rows = _uniform(rows) if rows else []
+    copied = _copy_to_temp(session, model, rows) if _fast(session, rows) else None
+    if copied is None:
+        return insert_ignore(session, model, rows, keys)
+    cur, temp, names = copied
+    table = model.__table__.name
+    cur.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+    )
+    count = cur.rowcount
+    cur.close()
+    return int(count)
+
+
 def copy_upsert(
     session: Session,
     model: Any,
@@ -57,38 +105,18 @@ def copy_upsert(
     keys: list[str],
     update: list[str],
 ) -> None:
-    """Bulk upsert: COPY into a temporary table, then one INSERT ... ON CONFLICT (PostgreSQL).
+    """upsert through COPY and a temporary table on PostgreSQL (many rows).
 
-    Falls back to `upsert` on other databases. About 10x faster than executemany for
-    thousands of rows, which is what a full recompute writes.
+    About 10x faster than executemany for the thousands of rows a recompute writes.
     """
-    if session.get_bind().dialect.name != "postgresql" or len(rows) < 200:
+    copied = _copy_to_temp(session, model, rows) if _fast(session, rows) else None
+    if copied is None:
         upsert(session, model, rows, keys, update)
         return
-    table = model.__table__
-    columns = list(_uniform(rows[:1])[0].keys())
-    for row in rows:
-        if len(row) != len(columns):
-            upsert(session, model, rows, keys, update)
-            return
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    temp = f"tmp_{table.name}"
-    names = ", ".join(columns)
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
-            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        cur.execute(f"TRUNCATE {temp}")
-        with cur.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-                )
-        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
-        cur.execute(
-            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
-        )
+    cur, temp, names = copied
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+    cur.execute(
+        f"INSERT INTO {model.__table__.name} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
+    )
+    cur.close()
