@@ -80,6 +80,7 @@ def main() -> int:
         if not settings.production:
             subprocess.run([*flask, "demo", "seed"], env=env, cwd=root, check=True)
         children.append(subprocess.Popen([*flask, "worker"], env=env, cwd=root))
+        children.append(subprocess.Popen([*flask, "scheduler"], env=env, cwd=root))
         children.append(
             subprocess.Popen(
                 [

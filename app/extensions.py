@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 
 def client_address() -> str:
     """The client's address, trusting X-Forwarded-For only behind configured proxies."""
+    hops = container().settings.trusted_proxies
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.remote_addr or "unknown"
 
 

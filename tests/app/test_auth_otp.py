@@ -144,3 +144,28 @@ def test_rate_limited_per_client_address(strict_client: FlaskClient) -> None:
     response = strict_client.post("/v1/auth/otp", json={"phone": "+8613900000109"})
     assert response.status_code == 429
     assert "Retry-After" in response.headers
+
+
+def test_address_limit_uses_forwarded_for_only_behind_trusted_proxies(
+    strict_client: FlaskClient, settings_override: Callable[..., None]
+) -> None:
+    settings_override(trusted_proxies=1)
+    for i in range(4):
+        r = strict_client.post(
+            "/v1/auth/otp",
+            json={"phone": f"+861390000020{i}"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        assert r.status_code == 202
+    blocked = strict_client.post(
+        "/v1/auth/otp",
+        json={"phone": "+8613900000299"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert blocked.status_code == 429
+    other = strict_client.post(
+        "/v1/auth/otp",
+        json={"phone": "+8613900000298"},
+        headers={"X-Forwarded-For": "198.51.100.9"},
+    )
+    assert other.status_code == 202

@@ -12,4 +12,4 @@ class CodeSchema(ma.Schema):
     expires_at = ma.fields.DateTime()
     kid = ma.fields.String()
     code_id = ma.fields.String(attribute="id")
-    ruleset_version = ma.fields.Integer()
+    rule_set_version = ma.fields.Integer(attribute="ruleset_version")

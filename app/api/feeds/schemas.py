@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from app.api.common import StrictSchema
 
-MAX_RECORDS = 10_000
+MAX_RECORDS = 100_000  # the configured HEALTHCODE_FEED_MAX_RECORDS (10,000) applies too
 
 
 class FeedUploadSchema(StrictSchema):
@@ -14,7 +14,10 @@ class FeedUploadSchema(StrictSchema):
         ma.fields.Raw(),
         required=True,
         validate=ma.validate.Length(min=1, max=MAX_RECORDS),
-        metadata={"description": "Up to 10,000 records; each is accepted or rejected alone."},
+        metadata={
+            "description": "Up to HEALTHCODE_FEED_MAX_RECORDS (10,000) records; each is "
+            "accepted or rejected on its own."
+        },
     )
 
 
