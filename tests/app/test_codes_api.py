@@ -314,3 +314,31 @@ def test_typical_code_fits_qr_version_10(client: FlaskClient, holder: dict[str, 
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     side = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=False).shape[0]
     assert side <= 57, (len(text), side)  # version 10 or lower
+
+
+def test_maintenance_drops_revocations_and_retired_keys_once_their_codes_expired(
+    app: Flask, client: FlaskClient, holder: dict[str, str], login: Callable[[str], dict[str, str]]
+) -> None:
+    from app.jobs.periodic import maintain_trust
+
+    old = client.get("/v1/me/code", headers=holder).json
+    person_id = client.get("/v1/me/profile", headers=holder).json["person_id"]
+    client.post(f"/v1/persons/{person_id}/withdraw-codes", headers=login("official"))
+    client.post("/v1/keys/rotate", headers=login("admin"))
+    root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
+    held = _sync(client)
+    assert len(held.revocations) == 1 and len(held.keys) == 2
+    container = app.extensions["healthcode"]
+    with app.app_context():
+        assert maintain_trust() == 0  # nothing can be dropped yet
+    container.clock = lambda: utcnow() + timedelta(hours=13)
+    with app.app_context():
+        assert maintain_trust() == 2  # the revocation entry and the retired key
+    delta = client.get(f"/v1/trust?since={held.seq}").json
+    later = utcnow() + timedelta(hours=13)
+    pruned = apply_delta(held, delta, root)
+    assert pruned.revocations == () and old["kid"] not in {k.kid_b64 for k in pruned.keys}
+    assert str(check(old["code"], pruned, now=later, check_freshness=False).reason) in (
+        "EXPIRED",
+        "UNKNOWN_KEY",
+    )
