@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +60,28 @@ def utcnow() -> datetime:
 def new_id() -> uuid.UUID:
     """A random, unguessable identifier."""
     return uuid.uuid4()
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """Many random (v4) identifiers at once (one call to the OS random source)."""
+    pool = os.urandom(16 * count)
+    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
+def ordered_ids(count: int) -> list[uuid.UUID]:
+    """Time-ordered (v7-style) identifiers: cheap to insert into big indexes.
+
+    For internal rows only; people's ids stay v4, whose uniform spread full recomputes use.
+    """
+    millis = time.time_ns() // 1_000_000
+    prefix = millis << 80
+    pool = os.urandom(10 * count)
+    ids = []
+    for i in range(count):
+        tail = int.from_bytes(pool[10 * i : 10 * i + 10])
+        value = (prefix | tail) & ~(0xF << 76) & ~(0x3 << 62)
+        ids.append(uuid.UUID(int=value | (0x7 << 76) | (0x2 << 62)))
+    return ids
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import new_id
+from app.db import new_id, new_ids, ordered_ids
 from app.errors import FieldError, InvalidInput, NotFound
 from app.models import ContactEvent, FeedBatch, LabTest, Person, Region, Role, Stay
 from app.security.access import Principal
@@ -132,14 +132,18 @@ def _person_ids(
     """Person ids for ID numbers, creating the people not known yet (not committed)."""
     hashes = {n: id_hash(settings.id_hash_key, n) for n in id_numbers}
     found = _lookup(session, list(hashes.values()))
-    missing = [
-        {"id": new_id(), "id_hash": h, "id_last4": n[-4:], "created_at": now, "updated_at": now}
-        for n, h in hashes.items()
-        if h not in found
+    unknown = [(n, h) for n, h in hashes.items() if h not in found]
+    fresh = dict(zip((h for _, h in unknown), new_ids(len(unknown)), strict=True))
+    missing: list[dict[str, Any]] = [
+        {"id": fresh[h], "id_hash": h, "id_last4": n[-4:], "created_at": now, "updated_at": now}
+        for n, h in unknown
     ]
     if missing:
-        copy_insert_ignore(session, Person, missing, ["id_hash"])
-        found.update(_lookup(session, [str(m["id_hash"]) for m in missing]))
+        inserted = copy_insert_ignore(session, Person, missing, ["id_hash"])
+        found.update((h, pid) for h, pid in fresh.items() if h in inserted)
+        raced = [h for h in fresh if h not in inserted]
+        if raced:  # created meanwhile by a concurrent upload
+            found.update(_lookup(session, raced))
     return {n: found[h] for n, h in hashes.items()}
 
 
@@ -193,13 +197,13 @@ def ingest(
     )
     session.add(batch)
     rows = []
-    for _, clean in good:
+    for (_, clean), row_id in zip(good, ordered_ids(len(good)), strict=True):
         row = {k: v for k, v in clean.items() if k != "id_number"}
         row.update(
-            id=new_id(), person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
+            id=row_id, person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
         )
         rows.append(row)
-    inserted = copy_insert_ignore(session, MODELS[kind], rows, ["record_id"]) if rows else 0
+    inserted = len(copy_insert_ignore(session, MODELS[kind], rows, ["record_id"]))
     batch.accepted = inserted
     batch.duplicates = len(rows) - inserted + in_batch_duplicates
     result = IngestResult(batch.id, batch.accepted, batch.duplicates, rejected)

@@ -21,16 +21,16 @@ def _uniform(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [row if len(row) == len(keys) else dict.fromkeys(keys) | row for row in rows]
 
 
-def insert_ignore(
+def insert_returning(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
-) -> int:
-    """Insert rows, skipping conflicts on `keys`; returns how many were inserted."""
+) -> set[Any]:
+    """Insert rows, skipping conflicts on `keys`; returns the inserted `keys[0]` values."""
     if not rows:
-        return 0
+        return set()
     table = model.__table__
     stmt = _insert(session, model).on_conflict_do_nothing(index_elements=keys)
     result = session.connection().execute(stmt.returning(table.c[keys[0]]), _uniform(rows))
-    return len(result.all())
+    return {row[0] for row in result}
 
 
 def upsert(
@@ -81,21 +81,24 @@ def _fast(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
 
 def copy_insert_ignore(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
-) -> int:
-    """insert_ignore through COPY and a temporary table on PostgreSQL (many rows)."""
+) -> set[Any]:
+    """Insert rows skipping conflicts, through COPY and a temporary table on PostgreSQL.
+
+    Returns the `keys[0]` values of the rows actually inserted.
+    """
     rows = _uniform(rows) if rows else []
     copied = _copy_to_temp(session, model, rows) if _fast(session, rows) else None
     if copied is None:
-        return insert_ignore(session, model, rows, keys)
+        return insert_returning(session, model, rows, keys)
     cur, temp, names = copied
     table = model.__table__.name
     cur.execute(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+        f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {keys[0]}"
     )
-    count = cur.rowcount
+    inserted = {row[0] for row in cur.fetchall()}
     cur.close()
-    return int(count)
+    return inserted
 
 
 def copy_upsert(
