@@ -31,7 +31,7 @@ import requests  # noqa: E402
 
 REGIONS, HIGH_REGIONS = 500, 10
 WORKERS = 2
-UPLOADERS = 2
+UPLOADERS = 4
 RUN = uuid.uuid4().hex[:6].upper()  # record ids differ from run to run (see --reuse)
 
 
@@ -246,7 +246,9 @@ def api_key(app) -> str:  # type: ignore[no-untyped-def]
 
     c = app.extensions["healthcode"]
     with app.app_context(), c.db.session() as session:
-        official = create_staff(session, "bench.official", "bench-password-1", "official", utcnow())
+        official = create_staff(
+            session, f"bench.{RUN.lower()}", "bench-password-1", "official", utcnow()
+        )
         actor = Principal("account", official.id, role="official")
         return create_key(session, "bench", ["feed:tests"], actor, utcnow())[1]
 
@@ -259,8 +261,8 @@ def ingestion(base: str, key: str, dsn: str, batches: int, now: datetime) -> tup
         {
             "records": [
                 {
-                    "record_id": f"ing-{b}-{i}",
-                    "id_number": f"N{b:03d}{i:06d}",
+                    "record_id": f"ing-{RUN}-{b}-{i}",
+                    "id_number": f"N{RUN}{b:03d}{i:06d}",
                     "kind": "pcr",
                     "result": "negative",
                     "sampled_at": sampled,
@@ -318,7 +320,7 @@ def incremental(base: str, key: str, dsn: str, people: int, trials: int) -> list
             person_id = row[0]
             sampled = datetime.now(UTC) - timedelta(seconds=5)  # after every generated test
             record = {
-                "record_id": f"inc-{trial}",
+                "record_id": f"inc-{RUN}-{trial}",
                 "id_number": number,
                 "kind": "pcr",
                 "result": "positive",

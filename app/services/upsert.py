@@ -61,14 +61,18 @@ def _copy_to_temp(
     json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
     temp = f"tmp_{table.name}"
     names = ", ".join(columns)
-    raw = session.connection().connection.driver_connection
+    connection = session.connection()
+    raw = connection.connection.driver_connection
     assert raw is not None
     cur = raw.cursor()
-    cur.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
-        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
-    cur.execute(f"TRUNCATE {temp}")
+    made: set[str] = connection.connection.info.setdefault("temp_tables", set())
+    if temp not in made:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
+            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        made.add(temp)
+    cur.execute(f"DELETE FROM {temp}")  # noqa: S608  (empty unless used twice in a transaction)
     with cur.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
