@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.load(overrides=config)
     configure_logging(settings.log_level, settings.log_json)
     app = Flask("healthcode")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese texts as UTF-8
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=settings.debug,

@@ -70,6 +70,7 @@ def main() -> int:
             embedded.stop()
 
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored
     try:
         settings = Settings.load(env)
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -79,24 +80,19 @@ def main() -> int:
         subprocess.run([*flask, "rules", "init"], env=env, cwd=root, check=True)
         if not settings.production:
             subprocess.run([*flask, "demo", "seed"], env=env, cwd=root, check=True)
-        children.append(subprocess.Popen([*flask, "worker"], env=env, cwd=root))
-        children.append(subprocess.Popen([*flask, "scheduler"], env=env, cwd=root))
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "gunicorn.conf.py",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "wsgi:app",
-                ],
-                env=env,
-                cwd=root,
-            )
-        )
+        gunicorn = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ]
+        for command in (gunicorn, [*flask, "scheduler"], [*flask, "worker"]):
+            # Own sessions: Ctrl-C reaches only us, and we stop them in order below.
+            children.append(subprocess.Popen(command, env=env, cwd=root, start_new_session=True))
         time.sleep(1.5)
         print(_banner(port, settings, embedded is not None), flush=True)
         while all(child.poll() is None for child in children):
