@@ -10,19 +10,21 @@ from app.services import keys, outbox, trust
 from app.services.recompute import expired, recompute_people
 
 log = logging.getLogger("healthcode.jobs")
+MAX_ROUNDS = 20  # 5,000 people a round; bounded so one run cannot spin forever
 
 
 def recompute_expired() -> int:
     """Recompute everyone whose stored colour reached its valid_until (RQ job)."""
     total = 0
     with job_container() as c:
-        while True:
+        for _ in range(MAX_ROUNDS):
             with c.db.session() as session:
                 now = c.clock()
                 people = expired(session, now)
                 if not people:
                     return total
                 total += recompute_people(session, c.settings, people, now).people
+        return total  # more are due: the next run carries on
 
 
 def maintain_trust() -> int:
