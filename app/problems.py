@@ -138,6 +138,10 @@ def register_error_handlers(app: Flask) -> None:
             error.status, error.title, error.detail, slug=error.type_slug, errors=error.errors
         )
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error: RecursionError) -> Response:
+        return problem(400, "Bad request", "The request body is nested too deeply.")
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import new_id
 from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.models import Account, Role
 from app.models.accounts import STAFF_ROLES
@@ -52,6 +53,7 @@ def create_staff(
     if session.scalars(select(Account).where(Account.username == username)).first():
         raise Conflict(f"The username {username!r} is taken.")
     account = Account(
+        id=new_id(),
         role=Role(role).value,
         username=username,
         password_hash=hash_password(password),

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import new_id
 from app.errors import FieldError, InvalidInput, NotFound
 from app.models import ApiKey, Role
 from app.security.access import SCOPES, Principal
@@ -31,6 +32,7 @@ def create_key(
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32).replace('_', '-')}"
     key = ApiKey(
+        id=new_id(),
         name=name.strip(),
         prefix=prefix,
         secret_hash=token_hash(secret),

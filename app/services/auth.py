@@ -47,6 +47,13 @@ def normalize_phone(raw: str) -> str:
     return phone
 
 
+def phone_bucket(raw: object) -> str:
+    """A rate-limit key for whatever phone a client sent: its normalised digits."""
+    if not isinstance(raw, str):
+        return "none"
+    return re.sub(r"[^0-9]", "", raw)[:20] or "none"
+
+
 def phone_hash(settings: Settings, phone: str) -> str:
     """Keyed hash of a phone number (the clear number is not stored)."""
     return keyed_hash(settings.id_hash_key, "phone", phone)
@@ -217,6 +224,9 @@ def _resolve_api_key(session: Session, token: str) -> Principal:
         raise failure
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     if key is None or key.revoked_at is not None:
+        raise failure
+    creator = session.get(Account, key.created_by)
+    if creator is None or not creator.active:  # a disabled official's keys stop too
         raise failure
     if not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise failure

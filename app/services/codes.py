@@ -43,6 +43,9 @@ def current_code(
 ) -> IssuedCode:
     """The resident's unexpired code for their current colour, issuing one if needed."""
     person = _person(session, actor)
+    if session.get_bind().dialect.name == "postgresql":
+        # A recompute holds this row FOR UPDATE until it commits: wait, then read its result.
+        session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
     status = current_color(session, person.id)
     revocation = session.get(CodeRevocation, person.id)
     existing = session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, any_, bindparam, select
@@ -53,13 +53,35 @@ class IngestResult:
     outbox_ids: list[int] = field(default_factory=list)
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise ValueError("must be an ISO 8601 date-time string")
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("must include a UTC offset, e.g. 2026-11-20T08:00:00Z")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if moment < EARLIEST:
+        raise ValueError("is before 2000-01-01")
     return moment
+
+
+def clean_text(value: Any, limit: int) -> str:
+    """A printable string of 1..limit characters (no NUL, no lone surrogates), or ValueError."""
+    if not isinstance(value, str) or not 1 <= len(value) <= limit:
+        raise ValueError(f"must be a string of 1-{limit} characters")
+    if not value.isprintable():
+        raise ValueError("must contain printable characters only")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
 
 
 def _check_record(
@@ -86,9 +108,7 @@ def _check_record(
             elif name == "id_number":
                 clean[name] = normalize_id_number(value if isinstance(value, str) else "")
             elif name == "record_id":
-                if not isinstance(value, str) or not 1 <= len(value) <= 100:
-                    raise ValueError("must be a string of 1-100 characters")
-                clean[name] = value
+                clean[name] = clean_text(value, 100)
             elif name == "region_code":
                 if not isinstance(value, str) or not regions(value):
                     raise ValueError("is not a known region code")

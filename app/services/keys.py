@@ -15,6 +15,7 @@ from app.errors import NotFound, Unavailable
 from app.models import KeyRecord, TrustChange
 from app.security.access import Principal
 from app.services import audit
+from app.services.trust_lock import lock_trust
 from codes import SigningKey, VerificationKey
 
 CODE, BUNDLE = "code", "bundle"
@@ -84,6 +85,7 @@ def _record(keyring: Keyring, key: SigningKey, purpose: str, now: datetime) -> K
 
 
 def _change(session: Session, kind: str, subject: str | None, now: datetime) -> None:
+    lock_trust(session)
     session.add(TrustChange(kind=kind, subject=subject, at=now))
 
 

@@ -14,6 +14,7 @@ from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.models import Account, Person
 from app.security.access import Principal
 from app.services import audit
+from app.services.feeds import clean_text
 from app.services.identity import id_hash, mask_name, normalize_id_number, prc_birth_date
 
 
@@ -53,8 +54,10 @@ def put_profile(
     """Set the caller's identity, linking to a person that data feeds already created."""
     normalized = normalize_id_number(id_number)
     errors = []
-    if not name.strip() or len(name.strip()) > 100:
-        errors.append(FieldError("/name", "Give your name (1-100 characters)."))
+    try:
+        clean_text(name.strip(), 100)
+    except ValueError:
+        errors.append(FieldError("/name", "Give your name (1-100 printable characters)."))
     if birth_date > now.date() or birth_date.year < 1900:
         errors.append(FieldError("/birth_date", "Not a plausible birth date."))
     encoded = prc_birth_date(normalized)

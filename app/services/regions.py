@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -54,6 +54,14 @@ def set_level(
         )
     if level not in LEVELS:
         raise InvalidInput("Unknown level.", [FieldError("/level", "low, medium or high.")])
+    try:
+        effective_from = effective_from.astimezone(UTC)
+    except OverflowError:
+        effective_from = datetime.min.replace(tzinfo=UTC)
+    if not 2000 <= effective_from.year <= 2100:
+        raise InvalidInput(
+            "Date out of range.", [FieldError("/effective_from", "Between 2000 and 2100.")]
+        )
     region = session.get(Region, code)
     created = region is None
     if region is None:

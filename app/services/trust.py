@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -17,7 +18,7 @@ from app.security.access import Principal
 from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
 from app.services.subjects import subject_of
-from app.services.upsert import upsert
+from app.services.trust_lock import lock_trust
 from codes import BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
@@ -110,6 +111,31 @@ def signed_delta(
     return SignedDocument(sign_delta(delta, root), _etag(seq, delta.issued_at), seq)
 
 
+def _before(now: datetime) -> datetime:
+    """Revoke up to the next whole second of the later of `now` and the wall clock.
+
+    A job's `now` is taken when it starts; a code issued while it ran must be covered too.
+    """
+    latest = max(now, datetime.now(UTC))
+    return datetime.fromtimestamp(int(latest.timestamp()) + 1, UTC)
+
+
+def _never_lower(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(CodeRevocation)
+    keep = func.greatest if dialect == "postgresql" else func.max
+    return insert.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={
+            "before": keep(CodeRevocation.before, insert.excluded.before),
+            "reason": insert.excluded.reason,
+            "seq": insert.excluded.seq,
+            "drop_after": keep(CodeRevocation.drop_after, insert.excluded.drop_after),
+            "updated_at": insert.excluded.updated_at,
+        },
+    )
+
+
 def revoke_people(
     session: Session,
     settings: Settings,
@@ -120,7 +146,8 @@ def revoke_people(
     """Withdraw every code issued until now of many people at once (not committed)."""
     if not person_ids:
         return
-    before = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)  # whole seconds, like iat
+    lock_trust(session)
+    before = _before(now)
     change = TrustChange(kind="revocation", subject=None, at=now)
     session.add(change)
     session.flush()
@@ -136,13 +163,7 @@ def revoke_people(
         }
         for pid in person_ids
     ]
-    upsert(
-        session,
-        CodeRevocation,
-        rows,
-        ["person_id"],
-        ["before", "reason", "seq", "drop_after", "updated_at"],
-    )
+    session.connection().execute(_never_lower(session), rows)
 
 
 def revoke_person_codes(
@@ -153,26 +174,7 @@ def revoke_person_codes(
     now: datetime,
 ) -> None:
     """Withdraw every code of a person issued until now (not committed)."""
-    before = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)  # whole seconds, like iat
-    change = TrustChange(kind="revocation", subject=subject_of(person_id), at=now)
-    session.add(change)
-    session.flush()
-    row = session.get(CodeRevocation, person_id)
-    drop_after = before + timedelta(seconds=settings.code_ttl + 600)
-    if row is None:
-        session.add(
-            CodeRevocation(
-                person_id=person_id,
-                before=before,
-                reason=reason,
-                seq=change.seq,
-                drop_after=drop_after,
-                updated_at=now,
-            )
-        )
-    else:
-        row.before, row.reason, row.seq = max(row.before, before), reason, change.seq
-        row.drop_after, row.updated_at = drop_after, now
+    revoke_people(session, settings, [person_id], reason, now)
 
 
 def withdraw_codes(
@@ -188,12 +190,13 @@ def withdraw_codes(
 
 def prune(session: Session, now: datetime) -> int:
     """Drop revocation entries that no longer cover any valid code; commits."""
+    lock_trust(session)
     expired = session.scalars(
-        select(CodeRevocation.person_id).where(CodeRevocation.drop_after <= now)
+        delete(CodeRevocation)
+        .where(CodeRevocation.drop_after <= now)
+        .returning(CodeRevocation.person_id)
     ).all()
     for person_id in expired:
         session.add(TrustChange(kind="revocation_dropped", subject=subject_of(person_id), at=now))
-    if expired:
-        session.execute(delete(CodeRevocation).where(CodeRevocation.person_id.in_(expired)))
     session.commit()
     return len(expired)

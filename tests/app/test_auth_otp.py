@@ -169,3 +169,10 @@ def test_address_limit_uses_forwarded_for_only_behind_trusted_proxies(
         headers={"X-Forwarded-For": "198.51.100.9"},
     )
     assert other.status_code == 202
+
+
+def test_phone_limit_cannot_be_dodged_by_formatting(strict_client: FlaskClient) -> None:
+    for phone in ("+8613900000301", "+86 139 0000 0301"):
+        assert strict_client.post("/v1/auth/otp", json={"phone": phone}).status_code == 202
+    dodged = strict_client.post("/v1/auth/otp", json={"phone": "+86-139-0000-0301"})
+    assert dodged.status_code == 429

@@ -321,3 +321,59 @@ def test_stats(
     assert stats["colors"]["red"] == 1 and stats["people"] == 1
     assert stats["queue"]["depth"] == 0 and stats["outbox_pending"] == 0
     assert stats["recompute_lag_seconds"] == 0.0
+
+
+def test_hostile_values_reject_only_their_record(
+    client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    good = {
+        "record_id": "ok-1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "negative",
+        "sampled_at": iso(utcnow() - timedelta(hours=1)),
+    }
+    records = [
+        good,
+        {**good, "record_id": "old", "sampled_at": "0001-01-01T00:00:00+01:00"},
+        {**good, "record_id": "far", "sampled_at": "1999-12-31T00:00:00Z"},
+        {**good, "record_id": "nul\x00"},
+        {**good, "record_id": "surrogate\ud800"},
+    ]
+    import json
+
+    body = client.post(  # json.dumps escapes the lone surrogate as \\ud800, as a client would
+        "/v1/feeds/tests",
+        data=json.dumps({"records": records}),
+        content_type="application/json",
+        headers=login("official"),
+    )
+    assert body.status_code == 202, body.json
+    assert body.json["accepted"] == 1
+    assert [r["index"] for r in body.json["rejected"]] == [1, 2, 3, 4]
+
+
+def test_disabled_officials_keys_stop_working(
+    client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    official, admin = login("official"), login("admin")
+    secret = client.post(
+        "/v1/api-keys", json={"name": "lab", "scopes": ["feed:tests"]}, headers=official
+    ).json["secret"]
+    lab = {"Authorization": f"Bearer {secret}"}
+    record = {
+        "record_id": "k-1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "negative",
+        "sampled_at": iso(utcnow()),
+    }
+    assert (
+        client.post("/v1/feeds/tests", json={"records": [record]}, headers=lab).status_code == 202
+    )
+    me = [a for a in client.get("/v1/accounts?role=official", headers=admin).json]
+    for account in me:
+        client.patch(f"/v1/accounts/{account['id']}", json={"disabled": True}, headers=admin)
+    assert (
+        client.post("/v1/feeds/tests", json={"records": [record]}, headers=lab).status_code == 401
+    )

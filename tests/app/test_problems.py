@@ -84,3 +84,10 @@ def test_garbage_token_is_401(client: FlaskClient) -> None:
 def test_request_id_is_echoed(client: FlaskClient) -> None:
     response = client.get("/healthz", headers={"X-Request-ID": "abc12345-trace"})
     assert response.headers["X-Request-ID"] == "abc12345-trace"
+
+
+def test_deeply_nested_json_is_a_400(client: FlaskClient) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/v1/auth/otp", data=body, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.content_type == PROBLEM

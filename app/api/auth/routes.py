@@ -23,9 +23,10 @@ blp = Blueprint("auth", __name__, url_prefix="/v1/auth", description="Logging in
 
 
 def _phone_key() -> str:
+    """The per-phone bucket, keyed on the normalised number (formatting cannot dodge it)."""
     body = request.get_json(silent=True)
     phone = body.get("phone") if isinstance(body, dict) else None
-    return "phone:" + (str(phone)[:32] if phone else "none")
+    return "phone:" + auth.phone_bucket(phone)
 
 
 def _otp_phone_limit() -> str:
