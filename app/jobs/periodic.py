@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from app.jobs.runtime import job_container
-from app.services import keys, outbox, trust
+from app.services import apply, keys, outbox, trust
 from app.services.recompute import expired, recompute_people
 
 log = logging.getLogger("healthcode.jobs")
@@ -37,4 +37,8 @@ def relay_outbox() -> int:
     """Send pending and lost outbox entries to RQ (run by the scheduler, not as a job)."""
     with job_container() as c, c.db.session() as session:
         stale = timedelta(seconds=c.settings.outbox_stale_after)
-        return outbox.relay(session, c.redis, c.settings.queue_name, c.clock(), stale)
+        sent = outbox.relay(session, c.redis, c.settings.queue_name, c.clock(), stale)
+        failed = apply.give_up_exhausted(session, c.clock(), stale)
+        if failed:
+            log.error("%d outbox entries failed for good; see /v1/stats", failed)
+        return sent

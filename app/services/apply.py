@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, union, update
@@ -65,6 +65,15 @@ def _mark_applying(session: Session, batch_id: uuid.UUID) -> None:
         session.commit()
 
 
+def _fail_target(session: Session, entry: OutboxEntry, error: str, now: datetime) -> None:
+    if entry.topic == "apply_batch":
+        batch = session.get(FeedBatch, uuid.UUID(entry.payload["batch_id"]))
+        if batch is not None:
+            batch.status, batch.error = "failed", error[:500]
+    elif entry.topic == "job_chunk":
+        jobs.fail(session, uuid.UUID(entry.payload["job_id"]), error, now)
+
+
 def record_failure(session: Session, entry_id: int, error: str, now: datetime) -> None:
     """Note a failed attempt; after the last one the batch or job is marked failed; commits."""
     session.rollback()
@@ -73,10 +82,22 @@ def record_failure(session: Session, entry_id: int, error: str, now: datetime) -
         return
     entry.last_error = error[:500]
     if entry.attempts >= outbox.MAX_ATTEMPTS:
-        if entry.topic == "apply_batch":
-            batch = session.get(FeedBatch, uuid.UUID(entry.payload["batch_id"]))
-            if batch is not None:
-                batch.status, batch.error = "failed", error[:500]
-        elif entry.topic == "job_chunk":
-            jobs.fail(session, uuid.UUID(entry.payload["job_id"]), error, now)
+        _fail_target(session, entry, error, now)
     session.commit()
+
+
+def give_up_exhausted(session: Session, now: datetime, stale_after: timedelta) -> int:
+    """Entries sent the maximum number of times and lost again: fail their batch or job."""
+    entries = session.scalars(
+        select(OutboxEntry).where(
+            OutboxEntry.done_at.is_(None),
+            OutboxEntry.attempts == outbox.MAX_ATTEMPTS,
+            OutboxEntry.enqueued_at < now - stale_after,
+        )
+    ).all()
+    for entry in entries:
+        entry.last_error = entry.last_error or "lost after the last retry"
+        entry.attempts = outbox.MAX_ATTEMPTS + 1  # reported once
+        _fail_target(session, entry, entry.last_error, now)
+    session.commit()
+    return len(entries)

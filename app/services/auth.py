@@ -186,7 +186,15 @@ def refresh_tokens(session: Session, settings: Settings, refresh: str, now: date
     account = session.get(Account, row.account_id)
     if row.expires_at <= now or account is None or not account.active:
         raise failure
-    row.revoked_at = now
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(RefreshToken.id)
+    ).first()
+    if claimed is None:  # a concurrent refresh used it first: treat as reuse
+        session.rollback()
+        raise failure
     return issue_tokens(session, settings, account, now, family_id=row.family_id)
 
 

@@ -44,13 +44,18 @@ def split_ranges(chunks: int) -> list[PersonRange]:
 class RegionTimeline:
     """Each region's level periods, to attach to the stays that overlap them."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, datetime]]) -> None:
-        by_region: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-        for code, level, since in rows:
-            by_region[code].append((level, since))
+    def __init__(self, rows: Iterable[tuple[str, str, datetime, datetime]]) -> None:
+        by_region: dict[str, dict[datetime, tuple[datetime, str]]] = defaultdict(dict)
+        for code, level, since, created in rows:
+            # several entries for one instant: the one recorded last is the correction
+            known = by_region[code].get(since)
+            if known is None or created >= known[0]:
+                by_region[code][since] = (created, level)
         self._periods: dict[str, list[LevelPeriod]] = {}
-        for code, entries in by_region.items():
-            entries.sort(key=lambda e: e[1])
+        for code, by_start in by_region.items():
+            entries = sorted(
+                ((level, since) for since, (_, level) in by_start.items()), key=lambda e: e[1]
+            )
             self._periods[code] = [
                 LevelPeriod(level, since, entries[i + 1][1] if i + 1 < len(entries) else None)
                 for i, (level, since) in enumerate(entries)
@@ -61,7 +66,12 @@ class RegionTimeline:
         """Read every region's level history."""
         return cls(
             session.execute(
-                select(RegionLevel.region_code, RegionLevel.level, RegionLevel.effective_from)
+                select(
+                    RegionLevel.region_code,
+                    RegionLevel.level,
+                    RegionLevel.effective_from,
+                    RegionLevel.created_at,
+                )
             )
         )
 

@@ -145,10 +145,9 @@ def get_job(session: Session, actor: Principal, job_id: uuid.UUID) -> JobRecord:
 
 
 def fail(session: Session, job_id: uuid.UUID, error: str, now: datetime) -> None:
-    """Mark a job failed (after its chunk exhausted retries); commits."""
+    """Mark a job failed (after its chunk exhausted retries); not committed."""
     session.execute(
         update(JobRecord)
         .where(JobRecord.id == job_id)
         .values(status="failed", error=error[:500], finished_at=now)
     )
-    session.commit()

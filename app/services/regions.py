@@ -33,7 +33,7 @@ def get_region(session: Session, code: str) -> tuple[Region, Sequence[RegionLeve
     history = session.scalars(
         select(RegionLevel)
         .where(RegionLevel.region_code == code)
-        .order_by(RegionLevel.effective_from)
+        .order_by(RegionLevel.effective_from, RegionLevel.created_at)
     ).all()
     return region, history
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable
@@ -23,6 +23,7 @@ from risk import (
 )
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
+PUBLISH_LOCK = 0x4843_5253  # "HCRS"
 
 
 @lru_cache(maxsize=16)
@@ -104,7 +105,10 @@ def activate(
     session: Session, version: int, actor: Principal | None, now: datetime
 ) -> RuleSetRecord:
     """Make a rule set the active one (not committed; the caller recomputes everyone)."""
+    if session.get_bind().dialect.name == "postgresql":  # one publish at a time
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
     record = get(session, version)
+    session.refresh(record)
     if record.status == ACTIVE:
         raise Conflict(f"Rule set {version} is already active.")
     session.execute(

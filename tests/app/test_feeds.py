@@ -377,3 +377,38 @@ def test_disabled_officials_keys_stop_working(
     assert (
         client.post("/v1/feeds/tests", json={"records": [record]}, headers=lab).status_code == 401
     )
+
+
+def test_entry_lost_after_its_last_retry_fails_its_batch(
+    app: Flask, client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    from sqlalchemy import update
+
+    from app.jobs.periodic import relay_outbox
+    from app.models import OutboxEntry
+    from app.services.outbox import MAX_ATTEMPTS
+
+    official = login("official")
+    record = {
+        "record_id": "lost-1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "negative",
+        "sampled_at": iso(utcnow()),
+    }
+    batch_id = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).json[
+        "batch_id"
+    ]
+    container = app.extensions["healthcode"]
+    with container.db.session() as s:  # as if sent MAX_ATTEMPTS times and lost every time
+        s.execute(
+            update(OutboxEntry).values(
+                attempts=MAX_ATTEMPTS, enqueued_at=utcnow() - timedelta(hours=1)
+            )
+        )
+    with app.app_context():
+        relay_outbox()
+        relay_outbox()  # reported once
+    batch = client.get(f"/v1/feeds/batches/{batch_id}", headers=official).json
+    assert batch["status"] == "failed"
+    assert client.get("/v1/stats", headers=official).json["failed_batches"] == 1
