@@ -55,7 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         clock=utcnow,
         keyring=Keyring(settings.key_passphrase),
         relay=Relay(redis, settings.queue_name),
-        extras=dict(settings.extra),
     )
     app.extensions["healthcode"] = c
     init_request_logging(app)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
@@ -49,7 +49,6 @@ class Container:
     clock: Callable[[], datetime]
     keyring: Keyring
     relay: Relay
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def container() -> Container:

@@ -61,6 +61,20 @@ class VerificationResult:
     code_id: str | None = None
     kid: str | None = None
 
+    @classmethod
+    def of(cls, code: VerifiedCode) -> VerificationResult:
+        """The result for a code that verified."""
+        return cls(
+            valid=True,
+            reason=None,
+            color=code.color,
+            holder_name=code.holder_name,
+            id_last4=code.id_last4,
+            expires_at=code.expires_at,
+            code_id=code.code_id,
+            kid=code.kid,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form with ISO 8601 times."""
         return {
@@ -175,13 +189,4 @@ def check(
             code_id=None if seen is None else seen.code_id,
             kid=None if seen is None else seen.kid,
         )
-    return VerificationResult(
-        valid=True,
-        reason=None,
-        color=code.color,
-        holder_name=code.holder_name,
-        id_last4=code.id_last4,
-        expires_at=code.expires_at,
-        code_id=code.code_id,
-        kid=code.kid,
-    )
+    return VerificationResult.of(code)

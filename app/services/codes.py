@@ -126,16 +126,7 @@ def verify_online(
     if row is not None and code.issued_at < row.before:
         revoked = TrustBundle(0, now, keys, (Revocation(code.subject, row.before),))
         return check(text, revoked, now=now, check_freshness=False)
-    return VerificationResult(
-        valid=True,
-        reason=None,
-        color=code.color,
-        holder_name=code.holder_name,
-        id_last4=code.id_last4,
-        expires_at=code.expires_at,
-        code_id=code.code_id,
-        kid=code.kid,
-    )
+    return VerificationResult.of(code)
 
 
 def decode_upload(data: bytes, max_bytes: int) -> str:

@@ -130,3 +130,12 @@ def person_ids(session: Session, where: Any, lock: bool = False) -> Sequence[uui
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalars(query).all()
+
+
+def people_with_facts(
+    session: Session, where: Any, lock: bool = False
+) -> list[tuple[uuid.UUID, Facts]]:
+    """Every selected person with their facts (the empty facts when they have no records)."""
+    ids = person_ids(session, where, lock=lock)
+    facts = load_facts(session, RegionTimeline.load(session), where)
+    return [(pid, facts.get(pid, EMPTY)) for pid in ids]

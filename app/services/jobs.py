@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.models import JobChunk, JobRecord, Person, Role
 from app.security.access import Principal
 from app.services import outbox, rulesets
-from app.services.facts import PersonRange, split_ranges
+from app.services.facts import PersonRange, people_with_facts, split_ranges
 from app.services.recompute import recompute_range
 from risk import Impact, impact
 
@@ -119,11 +119,7 @@ def run_chunk(session: Session, settings: Settings, payload: dict[str, Any], now
 
 
 def _dry_run(session: Session, old: Any, new: Any, part: PersonRange, now: datetime) -> Impact:
-    from app.services.facts import EMPTY, RegionTimeline, load_facts, person_ids
-
-    ids = person_ids(session, part.clause)
-    facts = load_facts(session, RegionTimeline.load(session), part.clause)
-    return impact(old, new, ((pid, facts.get(pid, EMPTY)) for pid in ids), now, EXAMPLES)
+    return impact(old, new, people_with_facts(session, part.clause), now, EXAMPLES)
 
 
 def _finish(session: Session, job: JobRecord, now: datetime) -> None:

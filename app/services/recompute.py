@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import PersonStatus, StatusChange
 from app.services import rulesets, trust
-from app.services.facts import EMPTY, PersonRange, RegionTimeline, load_facts, person_ids
+from app.services.facts import PersonRange, people_with_facts
 from app.services.upsert import copy_upsert
 from risk import Assessment, CompiledRuleSet, Reason, assess, severity
 
@@ -128,9 +128,8 @@ def assess_people(
     session: Session, compiled: CompiledRuleSet, where: Where, now: datetime, lock: bool
 ) -> dict[uuid.UUID, Assessment]:
     """Assess every selected person (people with no records get the empty facts)."""
-    ids = person_ids(session, where, lock=lock)
-    facts = load_facts(session, RegionTimeline.load(session), where)
-    return {pid: assess(compiled, facts.get(pid, EMPTY), now) for pid in ids}
+    people = people_with_facts(session, where, lock=lock)
+    return {pid: assess(compiled, facts, now) for pid, facts in people}
 
 
 def recompute_where(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
-from app.models import PersonStatus, StatusChange
+from app.errors import Conflict, NotFound
+from app.models import Person, PersonStatus, StatusChange
 from app.security.access import Principal
+from app.services import audit
 
 LANGUAGES = ("en", "zh")
 
@@ -38,9 +39,8 @@ def _person(actor: Principal) -> Any:
     return actor.person_id
 
 
-def my_status(session: Session, actor: Principal, language: str, now: datetime) -> dict[str, Any]:
-    """The caller's colour, why, until when, and how to get back to green."""
-    row = session.get(PersonStatus, _person(actor))
+def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
+    """A stored status as served; no row means green (no data)."""
     if row is None:
         return {
             "color": "green",
@@ -58,6 +58,11 @@ def my_status(session: Session, actor: Principal, language: str, now: datetime) 
         "updated_at": row.computed_at,
         "since": row.since,
     }
+
+
+def my_status(session: Session, actor: Principal, language: str) -> dict[str, Any]:
+    """The caller's colour, why, until when, and how to get back to green."""
+    return _status_view(session.get(PersonStatus, _person(actor)), language)
 
 
 def my_history(session: Session, actor: Principal, language: str) -> list[dict[str, Any]]:
@@ -81,32 +86,11 @@ def my_history(session: Session, actor: Principal, language: str) -> list[dict[s
 
 
 def person_status(
-    session: Session, actor: Principal, person_id: Any, language: str
+    session: Session, actor: Principal, person_id: uuid.UUID, language: str
 ) -> dict[str, Any]:
     """An official reads a person's status; the read is audited."""
-    from app.errors import NotFound
-    from app.models import Person
-    from app.services import audit
-
     if session.get(Person, person_id) is None:
         raise NotFound("No such person.")
     audit.record(session, actor, "person.status", "person", str(person_id))
     session.commit()
-    row = session.get(PersonStatus, person_id)
-    if row is None:
-        return {
-            "color": "green",
-            "valid_until": None,
-            "rule_set_version": None,
-            "reasons": [],
-            "updated_at": None,
-            "since": None,
-        }
-    return {
-        "color": row.color,
-        "valid_until": row.valid_until,
-        "rule_set_version": row.ruleset_version,
-        "reasons": localized(row.reasons, language),
-        "updated_at": row.computed_at,
-        "since": row.since,
-    }
+    return _status_view(session.get(PersonStatus, person_id), language)

@@ -166,24 +166,13 @@ def revoke_people(
     session.connection().execute(_never_lower(session), rows)
 
 
-def revoke_person_codes(
-    session: Session,
-    settings: Settings,
-    person_id: uuid.UUID,
-    reason: str,
-    now: datetime,
-) -> None:
-    """Withdraw every code of a person issued until now (not committed)."""
-    revoke_people(session, settings, [person_id], reason, now)
-
-
 def withdraw_codes(
     session: Session, settings: Settings, actor: Principal, person_id: uuid.UUID, now: datetime
 ) -> None:
     """An official withdraws a person's outstanding codes; audited, then committed."""
     if session.get(Person, person_id) is None:
         raise NotFound("No such person.")
-    revoke_person_codes(session, settings, person_id, "withdrawn", now)
+    revoke_people(session, settings, [person_id], "withdrawn", now)
     audit.record(session, actor, "codes.withdraw", "person", str(person_id))
     session.commit()
 

@@ -54,7 +54,7 @@ class MyStatus(MethodView):
     @blp.response(200, StatusSchema)
     def get(self) -> dict[str, Any]:
         """Your colour, why (in your Accept-Language: en or zh), until when, how to clear."""
-        return residents.my_status(db_session(), current_principal(), _language(), now())
+        return residents.my_status(db_session(), current_principal(), _language())
 
 
 @blp.route("/me/history")
