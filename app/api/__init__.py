@@ -12,7 +12,6 @@ def register_blueprints(api: Api) -> None:
     from app.api.accounts.routes import blp as accounts
     from app.api.apikeys.routes import blp as apikeys
     from app.api.auth.routes import blp as auth
-    from app.api.codes.routes import blp as codes
     from app.api.feeds.routes import blp as feeds
     from app.api.health.routes import blp as health
     from app.api.jobs.routes import blp as jobs
@@ -21,7 +20,7 @@ def register_blueprints(api: Api) -> None:
     from app.api.persons.routes import blp as persons
     from app.api.regions.routes import blp as regions
     from app.api.rulesets.routes import blp as rulesets
-    from app.api.status.routes import blp as status
+    from app.api.stats.routes import blp as stats
     from app.api.trust.routes import blp as trust
     from app.api.verify.routes import blp as verify
 
@@ -32,7 +31,6 @@ def register_blueprints(api: Api) -> None:
         apikeys,
         me,
         persons,
-        codes,
         verify,
         trust,
         keys,
@@ -40,6 +38,6 @@ def register_blueprints(api: Api) -> None:
         regions,
         rulesets,
         jobs,
-        status,
+        stats,
     ):
         api.register_blueprint(blueprint)

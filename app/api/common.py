@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import request
 
 from app.extensions import container
+from app.services.residents import LANGUAGES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,15 +22,29 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details (documentation only)."""
+class ReasonSchema(ma.Schema):
+    rule_id = ma.fields.String()
+    color = ma.fields.String()
+    text = ma.fields.String()
+    since = ma.fields.String(allow_none=True)
+    until = ma.fields.String(allow_none=True)
+    how_to_clear = ma.fields.String()
 
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    instance = ma.fields.String()
-    errors = ma.fields.List(ma.fields.Dict())
+
+class StatusSchema(ma.Schema):
+    """A colour with its reasons (a resident's own, or a person's for officials)."""
+
+    color = ma.fields.String()
+    valid_until = ma.fields.DateTime(allow_none=True)
+    rule_set_version = ma.fields.Integer(allow_none=True)
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+    since = ma.fields.DateTime(allow_none=True)
+    updated_at = ma.fields.DateTime(allow_none=True)
+
+
+def language() -> str:
+    """The caller's language for reasons (Accept-Language: en or zh)."""
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def body_limit(setting: str) -> Callable[[F], F]:

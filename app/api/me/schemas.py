@@ -1,10 +1,10 @@
-"""Residents' own profile schemas."""
+"""Schemas of a resident's own data: profile, health code, status and history."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
-from app.api.common import StrictSchema
+from app.api.common import ReasonSchema, StrictSchema
 
 
 class ProfileInputSchema(StrictSchema):
@@ -20,3 +20,21 @@ class ProfileSchema(ma.Schema):
     name = ma.fields.String(attribute="name_masked")
     id_last4 = ma.fields.String()
     birth_year = ma.fields.Function(lambda p: p.birth_date.year if p.birth_date else None)
+
+
+class CodeSchema(ma.Schema):
+    code = ma.fields.String(attribute="text")
+    color = ma.fields.String()
+    issued_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime()
+    kid = ma.fields.String()
+    code_id = ma.fields.String(attribute="id")
+    rule_set_version = ma.fields.Integer(attribute="ruleset_version")
+
+
+class HistorySchema(ma.Schema):
+    at = ma.fields.DateTime()
+    from_ = ma.fields.String(data_key="from", attribute="from", allow_none=True)
+    to = ma.fields.String()
+    rule_set_version = ma.fields.Integer()
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))

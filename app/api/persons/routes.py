@@ -1,4 +1,4 @@
-"""Officials find people by ID number (audited)."""
+"""Officials find people by ID number, read their status and withdraw their codes (audited)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api.common import StatusSchema, language
 from app.api.persons.schemas import LookupQuerySchema, PersonSchema
 from app.extensions import container, db_session, now
 from app.models import Person, Role
 from app.security.access import allow, current_principal
-from app.services import persons, trust
+from app.services import persons, residents, trust
 
 blp = Blueprint("persons", __name__, url_prefix="/v1/persons", description="People")
 
@@ -37,3 +38,12 @@ class WithdrawCodes(MethodView):
         """Withdraw every outstanding code of a person (they appear in the next bundle)."""
         c = container()
         trust.withdraw_codes(db_session(), c.settings, current_principal(), person_id, now())
+
+
+@blp.route("/<uuid:person_id>/status")
+class PersonStatus(MethodView):
+    @allow(Role.OFFICIAL, Role.ADMIN)
+    @blp.response(200, StatusSchema)
+    def get(self, person_id: uuid.UUID) -> dict[str, Any]:
+        """A person's colour and reasons (audited)."""
+        return residents.person_status(db_session(), current_principal(), person_id, language())

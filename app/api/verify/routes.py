@@ -12,7 +12,7 @@ from app.api.verify.schemas import ImageInputSchema, VerifyInputSchema, VerifyRe
 from app.extensions import container, db_session, now
 from app.models import Role
 from app.security.access import allow
-from app.services import codes
+from app.services import health_codes
 from codes import VerificationResult
 
 blp = Blueprint("verify", __name__, url_prefix="/v1/verify", description="Checking codes")
@@ -26,7 +26,7 @@ class Verify(MethodView):
     @blp.response(200, VerifyResultSchema)
     def post(self, data: dict[str, Any]) -> VerificationResult:
         """Verify code text; an invalid code is a normal answer with valid=false and a reason."""
-        return codes.verify_online(db_session(), container().keyring, data["code"], now())
+        return health_codes.verify_online(db_session(), container().keyring, data["code"], now())
 
 
 @blp.route("/image")
@@ -37,5 +37,7 @@ class VerifyImage(MethodView):
     @blp.response(200, VerifyResultSchema)
     def post(self, files: dict[str, Any]) -> VerificationResult:
         """Decode a QR code from a PNG or JPEG photo (multipart 'file'), then verify it."""
-        text = codes.decode_upload(files["file"].read(), container().settings.max_upload_bytes)
-        return codes.verify_online(db_session(), container().keyring, text, now())
+        text = health_codes.decode_upload(
+            files["file"].read(), container().settings.max_upload_bytes
+        )
+        return health_codes.verify_online(db_session(), container().keyring, text, now())
