@@ -3,7 +3,7 @@
 Plain Python: no web framework, database or queue imports; "now" is always an argument.
 """
 
-from risk.colors import COLORS, severity
+from risk.colors import COLORS, Color, severity
 from risk.engine import Assessment, CompiledRuleSet, Reason, assess, compile_ruleset
 from risk.errors import ExpressionInvalid, FactsInvalid, RiskError, RuleSetInvalid
 from risk.facts import Contact, Facts, LevelPeriod, Stay, TestRecord, facts_document
@@ -16,6 +16,7 @@ from risk.rulesets import Rule, RuleSet, parse_ruleset
 __all__ = [
     "COLORS",
     "Assessment",
+    "Color",
     "CompiledExpression",
     "CompiledRuleSet",
     "Contact",

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 from risk.errors import RiskError
 
-COLORS: Final = ("green", "yellow", "red")
+
+class Color(StrEnum):
+    """A risk colour (its value is what rule sets, codes and the API spell)."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+COLORS: Final = tuple(Color)
 """Every colour, from least to most severe."""
 
 _SEVERITY: Final = {color: rank for rank, color in enumerate(COLORS)}

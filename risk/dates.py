@@ -33,10 +33,6 @@ class Instant(int):
 
     __slots__ = ()
 
-    def to_datetime(self) -> datetime:
-        """This instant as a timezone-aware UTC datetime."""
-        return from_ms(self)
-
     def isoformat(self) -> str:
         """This instant as CertLogic prints it: YYYY-MM-DDThh:mm:ss.sssZ."""
         return iso_ms(self)

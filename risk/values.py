@@ -23,11 +23,6 @@ def boolsiness(value: Any) -> bool | None:
     return None
 
 
-def is_truthy(value: Any) -> bool:
-    """Whether a value is CertLogic-truthy (values that are neither count as not truthy)."""
-    return boolsiness(value) is True
-
-
 def is_int(value: Any) -> bool:
     """Whether a value is a CertLogic integer (a JSON number with an integral value)."""
     kind = type(value)
