@@ -19,7 +19,7 @@ class Color(StrEnum):
 COLORS: Final = tuple(Color)
 """Every colour, from least to most severe."""
 
-_SEVERITY: Final = {color: rank for rank, color in enumerate(COLORS)}
+_SEVERITY: Final[dict[str, int]] = {color: rank for rank, color in enumerate(COLORS)}
 
 
 def severity(color: str) -> int:
