@@ -35,8 +35,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         RATELIMIT_STORAGE_URI=_limits_uri(settings.redis_url),
         RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
         RATELIMIT_HEADERS_ENABLED=True,
@@ -77,6 +75,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.api import register_blueprints
 
     register_blueprints(api)
+    from app.web import register_web
+
+    register_web(app)
     from app.cli import register_cli
 
     register_cli(app)
