@@ -1,5 +1,6 @@
-"""Health codes: CWT claims signed as COSE_Sign1, as QR text, verified offline against a
-signed trust bundle. Plain Python; QR images live in codes.qr (imported separately)."""
+"""Signed codes of several kinds (health, place, paper pass): CWT claims signed as COSE_Sign1,
+as QR text, verified offline against a signed trust bundle. Plain Python; QR images live in
+codes.qr (imported separately). The wire format is specified in codes/SPEC.md."""
 
 from codes.bundle import (
     BundleDelta,
@@ -12,7 +13,14 @@ from codes.bundle import (
     sign_bundle,
     sign_delta,
 )
-from codes.claims import COLORS, Claims, compute_expiry, mask_name, new_code_id
+from codes.claims import (
+    Claims,
+    HealthClaims,
+    PassClaims,
+    PlaceClaims,
+    compute_expiry,
+    new_code_id,
+)
 from codes.errors import (
     AlgorithmNotAllowed,
     BadEncoding,
@@ -24,6 +32,7 @@ from codes.errors import (
     BundleRollbackError,
     BundleSignatureError,
     BundleStale,
+    CborError,
     ClockBehind,
     CodeExpired,
     CodeNotYetValid,
@@ -39,10 +48,13 @@ from codes.errors import (
     Reason,
     UnknownKey,
     VerificationError,
+    WrongKind,
 )
 from codes.issue import issue
 from codes.keys import ALGORITHMS, EDDSA, ES256, SigningKey, VerificationKey
-from codes.text import MAX_TEXT_CHARS, PREFIX
+from codes.kinds import COLORS, HEALTH, KINDS, PASS, PLACE, Kind, KindName, KindRegistry
+from codes.names import mask_name
+from codes.text import MAX_TEXT_CHARS
 from codes.verify import VerificationResult, VerifiedCode, check, verify
 
 __all__ = [
@@ -50,8 +62,11 @@ __all__ = [
     "COLORS",
     "EDDSA",
     "ES256",
+    "HEALTH",
+    "KINDS",
     "MAX_TEXT_CHARS",
-    "PREFIX",
+    "PASS",
+    "PLACE",
     "AlgorithmNotAllowed",
     "BadEncoding",
     "BadPrefix",
@@ -63,19 +78,26 @@ __all__ = [
     "BundleRollbackError",
     "BundleSignatureError",
     "BundleStale",
+    "CborError",
     "Claims",
     "ClockBehind",
     "CodeExpired",
     "CodeNotYetValid",
     "CodeRevoked",
     "CodesError",
+    "HealthClaims",
     "ImageError",
     "ImageTooLargeError",
     "IssueError",
     "KeyFormatError",
+    "Kind",
+    "KindName",
+    "KindRegistry",
     "MalformedCode",
     "NoCodeFoundError",
     "NotAnImageError",
+    "PassClaims",
+    "PlaceClaims",
     "Reason",
     "Revocation",
     "SigningKey",
@@ -85,6 +107,7 @@ __all__ = [
     "VerificationKey",
     "VerificationResult",
     "VerifiedCode",
+    "WrongKind",
     "apply_delta",
     "check",
     "compute_expiry",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from codes.b64 import b64u_decode
-from codes.claims import MAX_TEXT_CLAIM, MAX_TIME, from_seconds, to_seconds
+from codes.claims import MAX_TIME, from_seconds, to_seconds
 from codes.errors import (
     BundleDeltaMismatchError,
     BundleFormatError,
@@ -18,23 +19,35 @@ from codes.errors import (
 )
 from codes.jws import canonical_json, jws_sign, jws_verify
 from codes.keys import ALGORITHMS, SigningKey, VerificationKey
+from codes.kinds import KINDS, MAX_TEXT_CLAIM, KindName
 
 DEFAULT_MAX_OFFLINE_AGE: Final = timedelta(hours=24)
 MAX_OFFLINE_AGE_CAP: Final = timedelta(days=365)
 TYP_BUNDLE: Final = "hcx-trust+json"
 TYP_DELTA: Final = "hcx-trust-delta+json"
+_KIND_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,15}")
 
 
 @dataclass(frozen=True, slots=True)
 class Revocation:
-    """Codes of `subject` issued (iat) before `before` are withdrawn."""
+    """Codes of `kind` (a kind name) for `subject` issued (iat) before `before` are withdrawn."""
 
+    kind: str
     subject: str
     before: datetime
 
+    def __post_init__(self) -> None:
+        if not _is_kind(self.kind) or not _is_subject(self.subject):
+            raise ValueError("revocation needs a kind name and a non-empty subject")
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(kind, subject): what the entry withdraws codes of."""
+        return self.kind, self.subject
+
     def to_json(self) -> dict[str, Any]:
-        """JSON form {"sub", "before" (epoch seconds)}."""
-        return {"sub": self.subject, "before": to_seconds(self.before)}
+        """JSON form {"kind", "sub", "before" (epoch seconds)}."""
+        return {"kind": self.kind, "sub": self.subject, "before": to_seconds(self.before)}
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ class TrustBundle:
     revocations: tuple[Revocation, ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
     _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(init=False, repr=False, compare=False)
-    _revoked: dict[str, datetime] = field(init=False, repr=False, compare=False)
+    _revoked: dict[tuple[str, str], datetime] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.issued_at.utcoffset() is None:
@@ -57,10 +70,10 @@ class TrustBundle:
         by_kid: dict[bytes, tuple[VerificationKey, ...]] = {}
         for key in self.keys:
             by_kid[key.kid] = (*by_kid.get(key.kid, ()), key)
-        revoked: dict[str, datetime] = {}
+        revoked: dict[tuple[str, str], datetime] = {}
         for entry in self.revocations:
-            if entry.subject not in revoked or revoked[entry.subject] < entry.before:
-                revoked[entry.subject] = entry.before
+            if entry.target not in revoked or revoked[entry.target] < entry.before:
+                revoked[entry.target] = entry.before
         object.__setattr__(self, "_by_kid", by_kid)
         object.__setattr__(self, "_revoked", revoked)
 
@@ -68,9 +81,9 @@ class TrustBundle:
         """All trusted keys listed under kid (more than one if kids collide)."""
         return self._by_kid.get(kid, ())
 
-    def revoked_before(self, subject: str) -> datetime | None:
-        """The revocation cut-off for subject, if any."""
-        return self._revoked.get(subject)
+    def revoked_before(self, kind: str, subject: str) -> datetime | None:
+        """The revocation cut-off for codes of kind (a kind name) for subject, if any."""
+        return self._revoked.get((kind, subject))
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-able payload that gets signed."""
@@ -113,14 +126,15 @@ class TrustBundle:
 
 @dataclass(frozen=True, slots=True)
 class BundleDelta:
-    """Changes from bundle base_seq to seq: full key list, revocations added/removed by subject."""
+    """Changes from bundle base_seq to seq: full key list, revocations added, and removed by
+    (kind, subject)."""
 
     base_seq: int
     seq: int
     issued_at: datetime
     keys: tuple[VerificationKey, ...]
     revocations_added: tuple[Revocation, ...] = ()
-    revocations_removed: tuple[str, ...] = ()
+    revocations_removed: tuple[tuple[str, str], ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
 
     def to_payload(self) -> dict[str, Any]:
@@ -133,7 +147,7 @@ class BundleDelta:
             "max_offline_age": int(self.max_offline_age.total_seconds()),
             "keys": [_key_to_json(k) for k in self.keys],
             "revocations_added": [r.to_json() for r in self.revocations_added],
-            "revocations_removed": list(self.revocations_removed),
+            "revocations_removed": [{"kind": k, "sub": s} for k, s in self.revocations_removed],
         }
 
     @classmethod
@@ -143,16 +157,13 @@ class BundleDelta:
         _require(obj, fields | {"revocations_added", "revocations_removed"})
         if obj["type"] != "delta":
             raise BundleFormatError("payload type must be 'delta'")
-        removed = obj["revocations_removed"]
-        if type(removed) is not list or not all(_is_subject(s) for s in removed):
-            raise BundleFormatError("revocations_removed must be a list of subjects")
         return cls(
             base_seq=_uint(obj["base_seq"], "base_seq"),
             seq=_uint(obj["seq"], "seq"),
             issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
             keys=_keys(obj["keys"]),
             revocations_added=_revocations(obj["revocations_added"]),
-            revocations_removed=tuple(removed),
+            revocations_removed=_removed(obj["revocations_removed"]),
             max_offline_age=_max_age(obj["max_offline_age"]),
         )
 
@@ -187,17 +198,15 @@ def load_bundle(
 
 def make_delta(old: TrustBundle, new: TrustBundle) -> BundleDelta:
     """The delta that turns old into new."""
-    old_entries = {(r.subject, r.before) for r in old.revocations}
-    new_subjects = {r.subject for r in new.revocations}
+    old_entries = set(old.revocations)
+    new_targets = {r.target for r in new.revocations}
     return BundleDelta(
         base_seq=old.seq,
         seq=new.seq,
         issued_at=new.issued_at,
         keys=new.keys,
-        revocations_added=tuple(
-            r for r in new.revocations if (r.subject, r.before) not in old_entries
-        ),
-        revocations_removed=tuple(sorted({r.subject for r in old.revocations} - new_subjects)),
+        revocations_added=tuple(r for r in new.revocations if r not in old_entries),
+        revocations_removed=tuple(sorted({r.target for r in old.revocations} - new_targets)),
         max_offline_age=new.max_offline_age,
     )
 
@@ -212,8 +221,8 @@ def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: Verification
             f"delta is from seq {delta.base_seq}, held is {held.seq}; fetch a full bundle"
         )
     removed = set(delta.revocations_removed)
-    replaced = {r.subject for r in delta.revocations_added}
-    kept = [r for r in held.revocations if r.subject not in removed | replaced]
+    replaced = {r.target for r in delta.revocations_added}
+    kept = [r for r in held.revocations if r.target not in removed | replaced]
     return TrustBundle(
         seq=delta.seq,
         issued_at=delta.issued_at,
@@ -226,16 +235,23 @@ def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: Verification
 def prune_revocations(
     entries: Iterable[Revocation],
     now: datetime,
-    max_code_ttl: timedelta,
+    max_code_ttl: Mapping[str, timedelta],
     *,
     margin: timedelta = timedelta(minutes=10),
 ) -> tuple[Revocation, ...]:
     """Drop entries whose covered codes (iat < before) have all expired by now.
 
-    A covered code expires by before + max_code_ttl; `margin` keeps entries a little longer to
+    A covered code of kind k expires by before + max_code_ttl[k] (default: the kind's maximum
+    lifetime; entries of unknown kinds are kept); `margin` keeps entries a little longer to
     absorb verifier leeway and device clock skew.
     """
-    return tuple(e for e in entries if e.before + max_code_ttl + margin > now)
+    kept = []
+    for entry in entries:
+        kind = KINDS.by_name(entry.kind)
+        ttl = max_code_ttl.get(entry.kind, kind.max_lifetime if kind else None)
+        if ttl is None or entry.before + ttl + margin > now:
+            kept.append(entry)
+    return tuple(kept)
 
 
 def _key_to_json(key: VerificationKey) -> dict[str, Any]:
@@ -269,7 +285,28 @@ def _max_age(value: Any) -> timedelta:
 
 
 def _is_subject(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_TEXT_CLAIM
+    return isinstance(value, str) and 0 < len(value.encode()) <= MAX_TEXT_CLAIM
+
+
+def _is_kind(value: Any) -> bool:
+    return isinstance(value, str) and _KIND_NAME.fullmatch(value) is not None
+
+
+def _target(item: Any) -> tuple[str, str]:
+    """(kind, sub) of a revocation entry; entries without "kind" (older bundles) are health."""
+    if type(item) is not dict or not {"sub"} <= set(item) <= {"kind", "sub"}:
+        raise BundleFormatError("revocation entry must be an object with kind and sub")
+    kind, sub = item.get("kind", KindName.HEALTH.value), item["sub"]
+    if not _is_kind(kind) or not _is_subject(sub):
+        raise BundleFormatError("revocation kind must be a kind name and sub non-empty text")
+    return kind, sub
+
+
+def _removed(items: Any) -> tuple[tuple[str, str], ...]:
+    if type(items) is not list:
+        raise BundleFormatError("revocations_removed must be a list")
+    # Older deltas list bare subjects: those are health-code revocations.
+    return tuple(_target({"sub": i} if isinstance(i, str) else i) for i in items)
 
 
 def _keys(items: Any) -> tuple[VerificationKey, ...]:
@@ -303,8 +340,8 @@ def _revocations(items: Any) -> tuple[Revocation, ...]:
         raise BundleFormatError("revocations must be a list")
     out = []
     for item in items:
-        _require(item, {"sub", "before"})
-        if not _is_subject(item["sub"]):
-            raise BundleFormatError("revocation sub must be non-empty text")
-        out.append(Revocation(item["sub"], from_seconds(_time(item["before"], "before"))))
+        if type(item) is not dict or "before" not in item:
+            raise BundleFormatError("revocation entry must have before")
+        kind, sub = _target({k: v for k, v in item.items() if k != "before"})
+        out.append(Revocation(kind, sub, from_seconds(_time(item["before"], "before"))))
     return tuple(out)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from codes.errors import CborError as CborError
+
 MAX_DEPTH = 4
-
-
-class CborError(ValueError):
-    """Input is not the strict CBOR subset this package accepts."""
 
 
 def head(major: int, arg: int) -> bytes:

@@ -1,4 +1,4 @@
-"""CWT claims of a health code: the Claims dataclass, its CBOR map form, expiry and ids."""
+"""CWT claims of each code kind: typed dataclasses, their CBOR map form, expiry and ids."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
+from codes import cbor
 from codes.b64 import b64u_decode, b64u_encode
 from codes.errors import IssueError
+from codes.kinds import HEALTH, KINDS, MAX_TEXT_CLAIM, PASS, PLACE, Field, FieldType, Kind
 
 # Registered CWT claim keys (RFC 8392).
 ISS: Final = 1
@@ -18,34 +20,60 @@ SUB: Final = 2
 EXP: Final = 4
 IAT: Final = 6
 CTI: Final = 7
-# Private-use claim (IANA CWT registry: integers below -65536) holding our fields.
-HCX: Final = -65537
-HCX_COLOR: Final = 1
-HCX_RULESET: Final = 2
-HCX_NAME: Final = 3
-HCX_LAST4: Final = 4
-
-COLORS: Final = frozenset({"green", "yellow", "red"})
-MAX_TEXT_CLAIM: Final = 64
-MAX_NAME: Final = 40
+REGISTERED: Final = frozenset({ISS, SUB, EXP, IAT, CTI})
 MAX_TIME: Final = 253402300799  # 9999-12-31T23:59:59Z
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_LAST4 = re.compile(r"[0-9A-Za-z]{4}")
 
 
 @dataclass(frozen=True, slots=True)
 class Claims:
-    """What a code says: who issued it, for which pseudonymous subject, until when, which colour."""
+    """The registered claims every kind has: issuer, subject, validity, code id."""
+
+    kind: ClassVar[Kind]
 
     issuer: str
     subject: str
     issued_at: datetime
     expires_at: datetime
     code_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HealthClaims(Claims):
+    """A person's health code: colour under a rule set, masked name, last 4 of the ID."""
+
+    kind: ClassVar[Kind] = HEALTH
+
     color: str
-    ruleset_version: int
+    ruleset_version: int  # 0: no rule set has assessed this person yet
     holder_name: str
     id_last4: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceClaims(Claims):
+    """A venue's place code (subject = venue id): region and entry policy."""
+
+    kind: ClassVar[Kind] = PLACE
+
+    region: str
+    admitted_colors: tuple[str, ...]
+    test_within_hours: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PassClaims(Claims):
+    """A paper pass for a person without a phone: identity only, no colour."""
+
+    kind: ClassVar[Kind] = PASS
+
+    holder_name: str
+    id_last4: str
+
+
+CLAIMS_TYPES: Final[dict[str, type[Claims]]] = {
+    c.kind.name: c for c in (HealthClaims, PlaceClaims, PassClaims)
+}
 
 
 def to_seconds(value: datetime) -> int:
@@ -83,46 +111,72 @@ def compute_expiry(
     return exp
 
 
-def _check_text(name: str, value: object, limit: int) -> str:
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise ValueError(f"{name} must be non-empty text of at most {limit} characters")
+def _text(name: str, value: object, max_bytes: int) -> str:
+    if not isinstance(value, str) or not value or len(value.encode()) > max_bytes:
+        raise ValueError(f"{name} must be non-empty text of at most {max_bytes} UTF-8 bytes")
     return value
 
 
+def _checked(spec: Field, value: object) -> Any:
+    """value if it satisfies spec; raise ValueError otherwise."""
+    if spec.type is FieldType.UINT:
+        if type(value) is not int or not spec.min_value <= value <= spec.max_value:
+            raise ValueError(f"{spec.name} must be an integer {spec.min_value}..{spec.max_value}")
+        return value
+    if spec.type is FieldType.TEXT_SET:
+        items = tuple(value) if isinstance(value, list | tuple) else ()
+        if not items or items != tuple(c for c in spec.choices if c in items):
+            raise ValueError(f"{spec.name} must list distinct {list(spec.choices)} in that order")
+        return items
+    text = _text(spec.name, value, spec.max_bytes or MAX_TEXT_CLAIM)
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, text, re.ASCII):
+        raise ValueError(f"{spec.name} must match {spec.pattern}")
+    if spec.choices and text not in spec.choices:
+        raise ValueError(f"{spec.name} must be one of {list(spec.choices)}")
+    return text
+
+
+def _key_bytes(key: int) -> bytes:
+    return cbor.head(0, key) if key >= 0 else cbor.head(1, -1 - key)
+
+
+def deterministic(mapping: dict[int, Any]) -> dict[int, Any]:
+    """The map with keys in RFC 8949 core deterministic order (bytewise, encoded keys)."""
+    return {k: mapping[k] for k in sorted(mapping, key=_key_bytes)}
+
+
+def _check_times(iat: int, exp: int, kind: Kind) -> None:
+    if not 0 <= iat < exp <= MAX_TIME:
+        raise ValueError("need 0 <= iat < exp")
+    if exp - iat > kind.max_lifetime.total_seconds():
+        raise ValueError(f"a {kind.name} code lives at most {kind.max_lifetime}")
+
+
 def claims_to_map(claims: Claims) -> dict[int, Any]:
-    """Validate claims and return the CWT claims map to encode."""
+    """Validate claims and return the CWT claims map to encode, in deterministic key order."""
+    kind = claims.kind
     try:
         iat, exp = to_seconds(claims.issued_at), to_seconds(claims.expires_at)
+        _check_times(iat, exp, kind)
         cti = b64u_decode(claims.code_id)
-        _check_text("issuer", claims.issuer, MAX_TEXT_CLAIM)
-        _check_text("subject", claims.subject, MAX_TEXT_CLAIM)
-        _check_text("holder_name", claims.holder_name, MAX_NAME)
+        private = {}
+        for spec in kind.fields:
+            value = getattr(claims, spec.name)
+            if value is not None or spec.required:
+                private[spec.key] = _checked(spec, value)
+        mapping = {
+            ISS: _text("issuer", claims.issuer, MAX_TEXT_CLAIM),
+            SUB: _text("subject", claims.subject, MAX_TEXT_CLAIM),
+            IAT: iat,
+            EXP: exp,
+            CTI: cti,
+            kind.claim_key: deterministic(private),
+        }
     except ValueError as exc:
         raise IssueError(str(exc)) from exc
-    if not 0 <= iat < exp <= MAX_TIME:
-        raise IssueError("need 0 <= issued_at < expires_at")
     if not 8 <= len(cti) <= 32:
         raise IssueError("code_id must encode 8 to 32 bytes")
-    if claims.color not in COLORS:
-        raise IssueError(f"color must be one of {sorted(COLORS)}")
-    version = claims.ruleset_version
-    if type(version) is not int or not 0 <= version < 2**31:
-        raise IssueError("ruleset_version must be a non-negative int")
-    if not isinstance(claims.id_last4, str) or not _LAST4.fullmatch(claims.id_last4):
-        raise IssueError("id_last4 must be 4 letters or digits")
-    return {
-        ISS: claims.issuer,
-        SUB: claims.subject,
-        IAT: iat,
-        EXP: exp,
-        CTI: cti,
-        HCX: {
-            HCX_COLOR: claims.color,
-            HCX_RULESET: version,
-            HCX_NAME: claims.holder_name,
-            HCX_LAST4: claims.id_last4,
-        },
-    }
+    return deterministic(mapping)
 
 
 def _field(mapping: dict[Any, Any], key: int, kind: type) -> Any:
@@ -132,46 +186,34 @@ def _field(mapping: dict[Any, Any], key: int, kind: type) -> Any:
     return value
 
 
-def claims_from_map(obj: Any) -> Claims:
-    """Parse a decoded CWT claims map strictly; raise ValueError on any deviation."""
-    if type(obj) is not dict or set(obj) != {ISS, SUB, IAT, EXP, CTI, HCX}:
-        raise ValueError("claims must be a map with exactly iss, sub, iat, exp, cti and hcx")
-    hcx = obj[HCX]
-    if type(hcx) is not dict or set(hcx) != {HCX_COLOR, HCX_RULESET, HCX_NAME, HCX_LAST4}:
-        raise ValueError("private claim must hold exactly color, ruleset, name, last4")
-    iss = _check_text("iss", _field(obj, ISS, str), MAX_TEXT_CLAIM)
-    sub = _check_text("sub", _field(obj, SUB, str), MAX_TEXT_CLAIM)
+def signed_kind(obj: Any) -> Kind | None:
+    """The kind named by a decoded claims map's one private-use key (below -65536), if any."""
+    if type(obj) is not dict:
+        return None
+    private = [k for k in obj if type(k) is int and k < -65536]
+    return KINDS.by_claim_key(private[0]) if len(private) == 1 else None
+
+
+def claims_from_map(obj: Any, kind: Kind) -> Claims:
+    """Parse a decoded CWT claims map of kind strictly; raise ValueError on any deviation."""
+    if type(obj) is not dict or set(obj) != REGISTERED | {kind.claim_key}:
+        raise ValueError(f"claims must be a map with exactly iss, sub, iat, exp, cti, {kind.name}")
+    private = obj[kind.claim_key]
+    keys = {f.key for f in kind.fields}
+    required = {f.key for f in kind.fields if f.required}
+    if type(private) is not dict or not required <= set(private) <= keys:
+        raise ValueError(f"private claim of a {kind.name} code has missing or unknown keys")
     iat, exp = _field(obj, IAT, int), _field(obj, EXP, int)
-    if not 0 <= iat < exp <= MAX_TIME:
-        raise ValueError("need 0 <= iat < exp")
+    _check_times(iat, exp, kind)
     cti = _field(obj, CTI, bytes)
     if not 8 <= len(cti) <= 32:
         raise ValueError("cti must be 8 to 32 bytes")
-    color = _field(hcx, HCX_COLOR, str)
-    if color not in COLORS:
-        raise ValueError("unknown colour")
-    version = _field(hcx, HCX_RULESET, int)
-    if not 0 <= version < 2**31:
-        raise ValueError("ruleset version out of range")
-    name = _check_text("name", _field(hcx, HCX_NAME, str), MAX_NAME)
-    last4 = _field(hcx, HCX_LAST4, str)
-    if not _LAST4.fullmatch(last4):
-        raise ValueError("last4 must be 4 letters or digits")
-    return Claims(
-        issuer=iss,
-        subject=sub,
+    values = {f.name: _checked(f, private[f.key]) for f in kind.fields if f.key in private}
+    return CLAIMS_TYPES[kind.name](
+        issuer=_text("iss", _field(obj, ISS, str), MAX_TEXT_CLAIM),
+        subject=_text("sub", _field(obj, SUB, str), MAX_TEXT_CLAIM),
         issued_at=from_seconds(iat),
         expires_at=from_seconds(exp),
         code_id=b64u_encode(cti),
-        color=color,
-        ruleset_version=version,
-        holder_name=name,
-        id_last4=last4,
+        **values,
     )
-
-
-def mask_name(full_name: str) -> str:
-    """Mask a name for the code: keep each word's first character, star the rest (max 40)."""
-    words = full_name.split()
-    masked = " ".join(w[0] + "*" * (len(w) - 1) for w in words)
-    return masked[:MAX_NAME] or "*"

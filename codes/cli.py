@@ -1,4 +1,7 @@
-"""Checkpoint CLI: `sync` a signed trust bundle, `verify` a code offline (stdlib only)."""
+"""Checkpoint CLI: `sync` a signed trust bundle, `verify` a code offline.
+
+Needs only the codes package and its dependencies (cryptography, cbor2); --image also needs
+the [qr] extra (zxing-cpp, Pillow)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from codes.bundle import (
 from codes.errors import BundleDeltaMismatchError, CodesError
 from codes.jws import MAX_DOC_BYTES, jws_verify
 from codes.keys import ALGORITHMS, VerificationKey
+from codes.kinds import KINDS, KindName
 from codes.verify import check
 
 EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -287,8 +291,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise CliError("--leeway must not be negative")
     bundle = _load_store(Path(args.bundle), _root(args.root)).bundle
     text = _code_text(args)
+    accepted = args.kind or [KindName.HEALTH]
     result = check(
-        text, bundle, now=now, leeway=args.leeway, algorithms=tuple(args.alg or ALGORITHMS)
+        text,
+        bundle,
+        kinds=[k for k in KINDS if k.name in accepted],
+        now=now,
+        leeway=args.leeway,
+        algorithms=tuple(args.alg or ALGORITHMS),
     )
     if args.json:
         print(json.dumps(result.to_dict()))
@@ -318,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--now", help="override the clock (ISO 8601 or epoch seconds)")
     ver.add_argument("--leeway", type=int, default=60, help="clock skew seconds")
     ver.add_argument("--alg", action="append", choices=ALGORITHMS, help="allowed algorithm(s)")
+    ver.add_argument(
+        "--kind",
+        action="append",
+        choices=[k.name.value for k in KINDS],
+        help="accepted code kind(s) (default: health)",
+    )
     ver.add_argument("--json", action="store_true", help="print one JSON object")
     ver.set_defaults(func=cmd_verify)
     return parser

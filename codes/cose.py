@@ -8,6 +8,7 @@ from typing import Any, Final, NamedTuple
 import cbor2
 
 from codes import cbor
+from codes.errors import CborError
 from codes.keys import COSE_ALG_IDS
 
 TAG_SIGN1: Final = 18
@@ -65,27 +66,27 @@ def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int]:
     major, size, pos = cbor.read_head(data, pos)
     end = pos + size
     if major != 2 or end > len(data):
-        raise cbor.CborError("expected a byte string")
+        raise CborError("expected a byte string")
     return data[pos:end], end
 
 
 def parse_sign1(data: bytes) -> Sign1:
-    """Parse a tagged COSE_Sign1 strictly; raise cbor.CborError on any deviation."""
+    """Parse a tagged COSE_Sign1 strictly; raise CborError on any deviation."""
     if data[:2] != _TAG_AND_ARRAY:
-        raise cbor.CborError("expected COSE_Sign1: tag 18 and an array of 4")
+        raise CborError("expected COSE_Sign1: tag 18 and an array of 4")
     protected, pos = _bstr_at(data, 2)
     if data[pos : pos + 1] != _EMPTY_MAP:
-        raise cbor.CborError("unprotected header must be an empty map")
+        raise CborError("unprotected header must be an empty map")
     payload, pos = _bstr_at(data, pos + 1)
     signature, pos = _bstr_at(data, pos)
     if pos != len(data):
-        raise cbor.CborError("trailing bytes after COSE_Sign1")
+        raise CborError("trailing bytes after COSE_Sign1")
     header = cbor.loads(protected, max_depth=1)
     if type(header) is not dict or header.keys() != {HDR_ALG, HDR_KID}:
-        raise cbor.CborError("protected header must hold exactly alg and kid")
+        raise CborError("protected header must hold exactly alg and kid")
     alg_id, kid = header[HDR_ALG], header[HDR_KID]
     if type(alg_id) is not int or type(kid) is not bytes or not kid:
-        raise cbor.CborError("alg must be an int and kid a non-empty byte string")
+        raise CborError("alg must be an int and kid a non-empty byte string")
     return Sign1(protected, alg_id, kid, payload, signature)
 
 
@@ -96,7 +97,7 @@ def decode_signed_payload(payload: bytes) -> Any:
         value = cbor2.loads(payload, max_depth=4, allow_indefinite=False)
         canonical = cbor2.dumps(value) == payload
     except Exception as exc:  # cbor2 raises many types on odd input
-        raise cbor.CborError(f"payload is not CBOR: {exc}") from exc
+        raise CborError(f"payload is not CBOR: {exc}") from exc
     if not canonical:
-        raise cbor.CborError("payload is not in canonical (shortest, definite) form")
+        raise CborError("payload is not in canonical (shortest, definite) form")
     return value

@@ -23,10 +23,15 @@ class Reason(StrEnum):
     REVOKED = "REVOKED"
     BUNDLE_STALE = "BUNDLE_STALE"
     CLOCK_BEHIND = "CLOCK_BEHIND"
+    WRONG_KIND = "WRONG_KIND"
 
 
 class CodesError(Exception):
     """Root of every error raised by the codes package."""
+
+
+class CborError(CodesError, ValueError):
+    """Input is not the strict CBOR subset this package accepts."""
 
 
 class IssueError(CodesError):
@@ -113,6 +118,12 @@ class ClockBehind(VerificationError):
     reason = Reason.CLOCK_BEHIND
 
 
+class WrongKind(VerificationError):
+    """The code is of a kind (place, pass, ...) this verifier does not accept."""
+
+    reason = Reason.WRONG_KIND
+
+
 class BundleError(CodesError):
     """A trust bundle or delta document cannot be accepted."""
 
@@ -147,21 +158,3 @@ class ImageTooLargeError(ImageError):
 
 class NoCodeFoundError(ImageError):
     """No QR code was found in the image."""
-
-
-REASON_ERRORS: dict[Reason, type[VerificationError]] = {
-    cls.reason: cls
-    for cls in (
-        MalformedCode,
-        BadPrefix,
-        BadEncoding,
-        UnknownKey,
-        AlgorithmNotAllowed,
-        BadSignature,
-        CodeExpired,
-        CodeNotYetValid,
-        CodeRevoked,
-        BundleStale,
-        ClockBehind,
-    )
-}

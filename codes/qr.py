@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from codes.errors import ImageTooLargeError, NoCodeFoundError, NotAnImageError
-from codes.text import PREFIX
+from codes.kinds import KINDS
 
 EC_LEVEL: Final = "M"
 QUIET_ZONE: Final = 4
@@ -127,4 +127,4 @@ def decode_image(data: bytes, *, photo: bool = True) -> str:
     texts = [r.text for r in results if r.valid]
     if not texts:
         raise NoCodeFoundError("no QR code found in the image")
-    return next((t for t in texts if t.startswith(PREFIX)), texts[0])
+    return next((t for t in texts if KINDS.by_text(t) is not None), texts[0])

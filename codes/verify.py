@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from codes import cbor
 from codes.bundle import TrustBundle
-from codes.claims import claims_from_map
+from codes.claims import Claims, claims_from_map, signed_kind
 from codes.cose import decode_signed_payload, parse_sign1, sig_structure
 from codes.errors import (
     AlgorithmNotAllowed,
     BadSignature,
     BundleStale,
+    CborError,
     ClockBehind,
     CodeExpired,
     CodeNotYetValid,
@@ -23,8 +23,10 @@ from codes.errors import (
     Reason,
     UnknownKey,
     VerificationError,
+    WrongKind,
 )
 from codes.keys import ALGORITHMS, COSE_ALG_NAMES
+from codes.kinds import Kind
 from codes.text import decode_text
 
 DEFAULT_LEEWAY: Final = timedelta(seconds=60)
@@ -32,25 +34,19 @@ DEFAULT_LEEWAY: Final = timedelta(seconds=60)
 
 @dataclass(frozen=True, slots=True)
 class VerifiedCode:
-    """The authenticated content of a valid code."""
+    """The authenticated content of a valid code; expires_at accounts for the key's not_after."""
 
-    issuer: str
-    subject: str
-    issued_at: datetime
+    kind: Kind
+    claims: Claims
     expires_at: datetime
-    code_id: str
-    color: str
-    ruleset_version: int
-    holder_name: str
-    id_last4: str
     kid: str
     alg: str
 
 
 @dataclass(frozen=True, slots=True)
 class VerificationResult:
-    """Outcome of check(): holder fields only when valid; code_id/kid/expiry also after
-    a valid signature (EXPIRED, NOT_YET_VALID, REVOKED)."""
+    """Outcome of check(): holder fields only when valid; kind, code_id, kid and expiry also
+    after a valid signature (EXPIRED, NOT_YET_VALID, REVOKED)."""
 
     valid: bool
     reason: Reason | None
@@ -60,6 +56,7 @@ class VerificationResult:
     expires_at: datetime | None = None
     code_id: str | None = None
     kid: str | None = None
+    kind: str | None = None
 
     @classmethod
     def of(cls, code: VerifiedCode) -> VerificationResult:
@@ -67,12 +64,13 @@ class VerificationResult:
         return cls(
             valid=True,
             reason=None,
-            color=code.color,
-            holder_name=code.holder_name,
-            id_last4=code.id_last4,
+            color=getattr(code.claims, "color", None),
+            holder_name=getattr(code.claims, "holder_name", None),
+            id_last4=getattr(code.claims, "id_last4", None),
             expires_at=code.expires_at,
-            code_id=code.code_id,
+            code_id=code.claims.code_id,
             kid=code.kid,
+            kind=code.kind.name,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +84,7 @@ class VerificationResult:
             "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
             "code_id": self.code_id,
             "kid": self.kid,
+            "kind": self.kind,
         }
 
 
@@ -100,6 +99,7 @@ def verify(
     text: object,
     bundle: TrustBundle,
     *,
+    kinds: Collection[Kind],
     now: datetime,
     leeway: timedelta | int = DEFAULT_LEEWAY,
     algorithms: Collection[str] = ALGORITHMS,
@@ -107,8 +107,9 @@ def verify(
 ) -> VerifiedCode:
     """Verify code text; raise a VerificationError subclass whose .reason says why not.
 
-    Order: clock vs bundle (CLOCK_BEHIND, BUNDLE_STALE), size, prefix, base32, COSE structure,
-    alg allow-list, kid lookup, signature, claims structure, iat/exp, revocation.
+    Order: clock vs bundle (CLOCK_BEHIND, BUNDLE_STALE), size, prefix and kind, base32,
+    COSE structure, alg allow-list, kid lookup, signature, signed kind, claims structure,
+    iat/exp, revocation of (kind, subject). Only codes of `kinds` can be valid.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -117,9 +118,10 @@ def verify(
         raise ClockBehind("device clock is earlier than the bundle's issued_at")
     if check_freshness and now > bundle.issued_at + bundle.max_offline_age:
         raise BundleStale("trust bundle is older than max_offline_age; sync it")
+    prefix_kind, raw = decode_text(text, kinds)
     try:
-        sign1 = parse_sign1(decode_text(text))
-    except cbor.CborError as exc:
+        sign1 = parse_sign1(raw)
+    except CborError as exc:
         raise MalformedCode(f"not a valid COSE_Sign1: {exc}") from exc
     alg = COSE_ALG_NAMES.get(sign1.alg_id)
     if alg is None or alg not in algorithms:
@@ -132,30 +134,26 @@ def verify(
     if key is None:
         raise BadSignature("signature does not verify")
     try:
-        claims = claims_from_map(decode_signed_payload(sign1.payload))
+        claims_map = decode_signed_payload(sign1.payload)
+        kind = signed_kind(claims_map)
+        if kind is not None and kind not in kinds:
+            raise WrongKind(f"the signed claims are of a {kind.name} code")
+        if kind != prefix_kind:
+            raise ValueError("the text prefix does not match the signed kind")
+        claims = claims_from_map(claims_map, prefix_kind)
     except ValueError as exc:  # CborError is a ValueError
         raise MalformedCode(f"invalid claims: {exc}") from exc
     expires_at = claims.expires_at
     if key.not_after is not None and key.not_after < expires_at:
         expires_at = key.not_after
     code = VerifiedCode(
-        issuer=claims.issuer,
-        subject=claims.subject,
-        issued_at=claims.issued_at,
-        expires_at=expires_at,
-        code_id=claims.code_id,
-        color=claims.color,
-        ruleset_version=claims.ruleset_version,
-        holder_name=claims.holder_name,
-        id_last4=claims.id_last4,
-        kid=key.kid_b64,
-        alg=alg,
+        kind=prefix_kind, claims=claims, expires_at=expires_at, kid=key.kid_b64, alg=alg
     )
     if claims.issued_at > now + lw:
         raise CodeNotYetValid("code issued in the future", code=code)
     if now >= expires_at + lw:
         raise CodeExpired("code expired", code=code)
-    before = bundle.revoked_before(claims.subject)
+    before = bundle.revoked_before(prefix_kind.name, claims.subject)
     if before is not None and claims.issued_at < before:
         raise CodeRevoked("code withdrawn by a revocation entry", code=code)
     return code
@@ -165,6 +163,7 @@ def check(
     text: object,
     bundle: TrustBundle,
     *,
+    kinds: Collection[Kind],
     now: datetime,
     leeway: timedelta | int = DEFAULT_LEEWAY,
     algorithms: Collection[str] = ALGORITHMS,
@@ -175,6 +174,7 @@ def check(
         code = verify(
             text,
             bundle,
+            kinds=kinds,
             now=now,
             leeway=leeway,
             algorithms=algorithms,
@@ -186,7 +186,8 @@ def check(
             valid=False,
             reason=exc.reason,
             expires_at=None if seen is None else seen.expires_at,
-            code_id=None if seen is None else seen.code_id,
+            code_id=None if seen is None else seen.claims.code_id,
             kid=None if seen is None else seen.kid,
+            kind=None if seen is None else seen.kind.name,
         )
     return VerificationResult.of(code)

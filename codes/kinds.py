@@ -1,0 +1,132 @@
+"""Code kinds as data: context prefix, private claim key, claim schema, maximum lifetime.
+
+Every kind shares the registered CWT claims (iss, sub, iat, exp, cti) and adds exactly one
+private-use claim (a map) under its own key. That key is inside the signed payload, so the
+kind is authenticated: changing the (unsigned) text prefix of a place code to `HCX1:` gives
+a health-code text whose signed claims still say "place" and the verifier refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Final
+
+
+class KindName(StrEnum):
+    """Stable names of the code kinds (used in the trust bundle's revocation entries)."""
+
+    HEALTH = "health"
+    PLACE = "place"
+    PASS = "pass"  # noqa: S105 (a kind name, not a password)
+
+
+class FieldType(StrEnum):
+    """Value types a private claim field can have."""
+
+    TEXT = "text"
+    UINT = "uint"
+    TEXT_SET = "text_set"  # array of distinct text items from `choices`, in `choices` order
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One entry of a kind's private claim map."""
+
+    key: int
+    name: str
+    type: FieldType
+    required: bool = True
+    max_bytes: int | None = None  # text: limit in UTF-8 bytes
+    pattern: str | None = None  # text: full-match regular expression (ASCII)
+    choices: tuple[str, ...] = ()  # text / text_set: allowed values, canonical order
+    min_value: int = 0  # uint
+    max_value: int = 2**31 - 1  # uint
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of code: how it is written, what it claims, how long it may live."""
+
+    name: KindName
+    prefix: str
+    claim_key: int
+    fields: tuple[Field, ...]
+    max_lifetime: timedelta
+
+    def field(self, name: str) -> Field:
+        """The field called name."""
+        return next(f for f in self.fields if f.name == name)
+
+
+COLORS: Final = ("green", "yellow", "red")
+MAX_TEXT_CLAIM: Final = 64  # iss, sub: UTF-8 bytes
+MAX_NAME_BYTES: Final = 40  # masked holder name: UTF-8 bytes
+LAST4_PATTERN: Final = r"[0-9A-Za-z]{4}"
+REGION_PATTERN: Final = r"[0-9A-Za-z_-]{1,16}"
+
+HEALTH: Final = Kind(
+    name=KindName.HEALTH,
+    prefix="HCX1:",
+    claim_key=-65537,
+    fields=(
+        Field(1, "color", FieldType.TEXT, choices=COLORS),
+        Field(2, "ruleset_version", FieldType.UINT),
+        Field(3, "holder_name", FieldType.TEXT, max_bytes=MAX_NAME_BYTES),
+        Field(4, "id_last4", FieldType.TEXT, pattern=LAST4_PATTERN),
+    ),
+    max_lifetime=timedelta(days=7),
+)
+
+PLACE: Final = Kind(
+    name=KindName.PLACE,
+    prefix="HCP1:",
+    claim_key=-65538,
+    fields=(
+        Field(1, "region", FieldType.TEXT, pattern=REGION_PATTERN),
+        Field(2, "admitted_colors", FieldType.TEXT_SET, choices=COLORS),
+        Field(3, "test_within_hours", FieldType.UINT, required=False, min_value=1, max_value=720),
+    ),
+    max_lifetime=timedelta(days=366),
+)
+
+PASS: Final = Kind(
+    name=KindName.PASS,
+    prefix="HCR1:",
+    claim_key=-65539,
+    fields=(
+        Field(1, "holder_name", FieldType.TEXT, max_bytes=MAX_NAME_BYTES),
+        Field(2, "id_last4", FieldType.TEXT, pattern=LAST4_PATTERN),
+    ),
+    max_lifetime=timedelta(days=731),
+)
+
+
+class KindRegistry:
+    """The known kinds, looked up by name, text prefix or private claim key."""
+
+    def __init__(self, kinds: Iterable[Kind]) -> None:
+        self._kinds = tuple(kinds)
+        for attr in ("name", "prefix", "claim_key"):
+            if len({getattr(k, attr) for k in self._kinds}) != len(self._kinds):
+                raise ValueError(f"two kinds share a {attr}")
+
+    def __iter__(self) -> Iterator[Kind]:
+        return iter(self._kinds)
+
+    def by_name(self, name: str) -> Kind | None:
+        """The kind called name, if known."""
+        return next((k for k in self._kinds if k.name == name), None)
+
+    def by_text(self, text: str) -> Kind | None:
+        """The kind whose prefix starts text, if any."""
+        return next((k for k in self._kinds if text.startswith(k.prefix)), None)
+
+    def by_claim_key(self, key: object) -> Kind | None:
+        """The kind whose private claim key is key, if any."""
+        return next((k for k in self._kinds if k.claim_key == key), None)
+
+
+KINDS: Final = KindRegistry((HEALTH, PLACE, PASS))
