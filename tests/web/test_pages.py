@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -56,3 +57,26 @@ def test_docs_are_served_offline(client: FlaskClient) -> None:
         assert client.get(src).status_code == 200, src
     assert "cdn" not in html.lower()
     assert client.get("/docs/assets/index.html").status_code == 404
+
+
+def test_sms_page_lists_the_last_messages(
+    client: FlaskClient, settings_override: Callable[..., None]
+) -> None:
+    assert "No messages yet" in client.get("/dev/sms").get_data(as_text=True)
+    assert client.post("/v1/auth/otp", json={"phone": "+8613800000077"}).status_code == 202
+    html = client.get("/dev/sms").get_data(as_text=True)
+    assert "+8613800000077" in html
+    assert re.search(r"login code is \d{6}", html)
+    settings_override(env="production")
+    assert client.get("/dev/sms").status_code == 404
+
+
+def test_production_keeps_no_sms_outbox(app_factory: Callable[..., Flask]) -> None:
+    from app.sms import ConsoleSms
+
+    production = app_factory(
+        ENV="production", SECRET_KEY="s" * 40, ID_HASH_KEY="i" * 40, KEY_PASSPHRASE="p" * 40
+    )
+    sms = production.extensions["healthcode"].sms
+    assert isinstance(sms, ConsoleSms) and sms.outbox is None
+    assert production.test_client().get("/dev/sms").status_code == 404
