@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from codes import (
+    HEALTH,
     Claims,
+    HealthClaims,
     Revocation,
     SigningKey,
     TrustBundle,
@@ -51,7 +53,7 @@ def rate(fn: Callable[[], object], seconds: float, rounds: int) -> float:
 
 
 def make_claims(i: int) -> Claims:
-    return Claims(
+    return HealthClaims(
         issuer="HC",
         subject=f"p_{new_code_id()}",
         issued_at=NOW,
@@ -67,7 +69,9 @@ def make_claims(i: int) -> Claims:
 def realistic_bundle(key: SigningKey) -> TrustBundle:
     """10 keys (one ours) and 20,000 revocation entries."""
     others = [SigningKey.generate(("ES256", "EdDSA")[i % 2]).verification_key() for i in range(9)]
-    revocations = [Revocation(f"p_revoked_{i}", NOW - timedelta(minutes=i)) for i in range(20000)]
+    revocations = [
+        Revocation("health", f"p_revoked_{i}", NOW - timedelta(minutes=i)) for i in range(20000)
+    ]
     return TrustBundle(
         seq=1000,
         issued_at=NOW - timedelta(hours=1),
@@ -124,7 +128,7 @@ def sizes() -> None:
             for name in ("Z*** S******* W*****", "Z*** S**"):
                 claims = make_claims(1)
                 claims = replace(claims, issuer=issuer, holder_name=name)
-                text = issue(claims, key)
+                text = issue(claims, key, kind=HEALTH)
                 raw = b32decode(text[5:])
                 t45 = "HC1:" + b45(raw)
                 print(
@@ -149,17 +153,17 @@ def main() -> None:
     key = SigningKey.generate(args.alg)
     bundle = realistic_bundle(key)
     claims = [make_claims(i) for i in range(256)]
-    texts = [issue(c, key) for c in claims]
-    assert all(check(t, bundle, now=NOW).valid for t in texts)
+    texts = [issue(c, key, kind=HEALTH) for c in claims]
+    assert all(check(t, bundle, now=NOW, kinds=[HEALTH]).valid for t in texts)
     raw_sign, raw_verify = raw_fns(key, texts[0])
 
     counter = iter(range(1 << 62))
 
     def issue_one() -> object:
-        return issue(claims[next(counter) & 255], key)
+        return issue(claims[next(counter) & 255], key, kind=HEALTH)
 
     def verify_one() -> object:
-        return check(texts[next(counter) & 255], bundle, now=NOW)
+        return check(texts[next(counter) & 255], bundle, now=NOW, kinds=[HEALTH])
 
     def png_one() -> object:
         return render_png(texts[next(counter) & 255])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from codes import Claims, SigningKey, TrustBundle, new_code_id
+from codes import Claims, HealthClaims, SigningKey, TrustBundle, new_code_id
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def now() -> datetime:
 @pytest.fixture
 def make_claims() -> Callable[..., Claims]:
     def make(**changes: Any) -> Claims:
-        base = Claims(
+        base = HealthClaims(
             issuer="HC",
             subject="p_" + new_code_id(),
             issued_at=NOW,

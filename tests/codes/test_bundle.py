@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from codes import (
+    HEALTH,
     BundleDeltaMismatchError,
     BundleFormatError,
     BundleRollbackError,
@@ -39,7 +40,10 @@ def full(bundle: TrustBundle, now: datetime) -> TrustBundle:
     return replace(
         bundle,
         keys=(*bundle.keys, key),
-        revocations=(Revocation("alice", now - HOUR), Revocation("bob", now - 2 * HOUR)),
+        revocations=(
+            Revocation("health", "alice", now - HOUR),
+            Revocation("health", "bob", now - 2 * HOUR),
+        ),
         max_offline_age=timedelta(hours=6),
     )
 
@@ -119,16 +123,20 @@ def test_delta_application(full: TrustBundle, root_key: SigningKey, now: datetim
         seq=full.seq + 3,
         issued_at=now,
         keys=(full.keys[1], new_key),  # first key withdrawn, one added
-        revocations=(Revocation("alice", now), Revocation("carol", now - HOUR)),  # bob pruned
+        revocations=(
+            Revocation("health", "alice", now),
+            Revocation("health", "carol", now - HOUR),
+        ),  # bob pruned
     )
     delta = make_delta(full, new)
-    assert delta.revocations_removed == ("bob",)
+    assert delta.revocations_removed == (("health", "bob"),)
     assert {r.subject for r in delta.revocations_added} == {"alice", "carol"}
     applied = apply_delta(full, sign_delta(delta, root_key), root)
     assert applied.seq == new.seq and applied.issued_at == now
     assert set(applied.keys) == set(new.keys)
     assert set(applied.revocations) == set(new.revocations)
-    assert applied.revoked_before("alice") == now and applied.revoked_before("bob") is None
+    assert applied.revoked_before("health", "alice") == now
+    assert applied.revoked_before("health", "bob") is None
 
 
 def test_delta_refusals(full: TrustBundle, root_key: SigningKey) -> None:
@@ -161,17 +169,26 @@ def test_json_storage_round_trip(full: TrustBundle) -> None:
 def test_prune_revocations(now: datetime) -> None:
     ttl = 24 * HOUR
     entries = [
-        Revocation("old", now - ttl - HOUR),
-        Revocation("edge", now - ttl - timedelta(minutes=5)),
-        Revocation("recent", now - HOUR),
-        Revocation("future", now + HOUR),
+        Revocation("health", "old", now - ttl - HOUR),
+        Revocation("health", "edge", now - ttl - timedelta(minutes=5)),
+        Revocation("health", "recent", now - HOUR),
+        Revocation("health", "future", now + HOUR),
     ]
-    kept = prune_revocations(entries, now, ttl)
+    kept = prune_revocations(entries, now, {"health": ttl})
     assert [e.subject for e in kept] == ["edge", "recent", "future"]
-    assert [e.subject for e in prune_revocations(entries, now, ttl, margin=timedelta(0))] == [
-        "recent",
-        "future",
+    no_margin = prune_revocations(entries, now, {"health": ttl}, margin=timedelta(0))
+    assert [e.subject for e in no_margin] == ["recent", "future"]
+
+
+def test_prune_uses_each_kinds_lifetime(now: datetime) -> None:
+    before = now - 30 * 24 * HOUR  # a month ago
+    entries = [
+        Revocation("health", "p", before),  # health codes live at most 7 days
+        Revocation("place", "venue-1", before),  # place codes up to a year
+        Revocation("future_kind", "x", before),  # unknown kinds are kept
     ]
+    kept = prune_revocations(entries, now, {})
+    assert [e.kind for e in kept] == ["place", "future_kind"]
 
 
 def test_pruned_entry_covered_only_expired_codes(
@@ -179,21 +196,23 @@ def test_pruned_entry_covered_only_expired_codes(
 ) -> None:
     ttl = 24 * HOUR
     claims = make_claims(issued_at=now - ttl, expires_at=now)  # longest-lived covered code
-    text = issue(claims, es_key)
-    entry = Revocation(claims.subject, now - ttl + timedelta(seconds=1))
+    text = issue(claims, es_key, kind=HEALTH)
+    entry = Revocation("health", claims.subject, now - ttl + timedelta(seconds=1))
     later = now + timedelta(minutes=11)
     bundle = TrustBundle(seq=1, issued_at=later, keys=(es_key.verification_key(),))
-    assert prune_revocations([entry], later, ttl) == ()
-    assert check(text, bundle, now=later).reason == "EXPIRED"
+    assert prune_revocations([entry], later, {"health": ttl}) == ()
+    assert check(text, bundle, now=later, kinds=[HEALTH]).reason == "EXPIRED"
 
 
 def test_stale_bundle_via_signed_doc(
     full: TrustBundle, root_key: SigningKey, es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
     loaded = load_bundle(sign_bundle(full, root_key), root_key.verification_key())
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     at = full.issued_at + full.max_offline_age + timedelta(seconds=1)
-    assert check(text, loaded, now=at, check_freshness=True).reason == "BUNDLE_STALE"
+    assert (
+        check(text, loaded, now=at, check_freshness=True, kinds=[HEALTH]).reason == "BUNDLE_STALE"
+    )
 
 
 def test_duplicate_kids_in_bundle_payload(root_key: SigningKey, now: datetime) -> None:

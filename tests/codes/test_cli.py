@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from codes import Claims, SigningKey, TrustBundle, issue, sign_bundle
+from codes import HEALTH, Claims, SigningKey, TrustBundle, issue, sign_bundle
 from codes.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ def test_sync_then_verify_end_to_end(
     stored = json.loads(out.read_text())
     assert stored["doc"] == server.doc and stored["etag"] == '"seq-5"'
 
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     common = ("verify", "--bundle", str(out), "--root", str(root_pem), "--json")
     valid = run_module(*common, "--now", now.isoformat(), text)
     assert valid.returncode == 0, valid.stderr
@@ -179,7 +179,7 @@ def test_verify_exit_codes(
     out = tmp_path / "bundle.json"
     doc = sign_bundle(bundle, root_key)
     out.write_text(json.dumps({"format": "hcx-device-bundle/1", "etag": None, "doc": doc}))
-    text = issue(make_claims(), ed_key)
+    text = issue(make_claims(), ed_key, kind=HEALTH)
     base = ["verify", "--bundle", str(out), "--root", str(root_pem), "--now", now.isoformat()]
     assert main([*base, text]) == 0
     assert main([*base, "--alg", "ES256", text]) == 1

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from codes import (
+    HEALTH,
     BundleDelta,
     Claims,
     Revocation,
@@ -156,7 +157,7 @@ def _revoke(bundle: TrustBundle, subject: str, before: datetime, seq: int) -> Tr
         bundle,
         seq=seq,
         issued_at=bundle.issued_at + timedelta(minutes=5 * (seq - bundle.seq)),
-        revocations=(*bundle.revocations, Revocation(subject, before)),
+        revocations=(*bundle.revocations, Revocation("health", subject, before)),
     )
 
 
@@ -178,7 +179,7 @@ def test_delta_sync_applies_revocations_and_keeps_etag(
     full_etag = stored["etag"]
 
     revoked, kept = make_claims(), make_claims()
-    revoked_text, kept_text = issue(revoked, es_key), issue(kept, es_key)
+    revoked_text, kept_text = issue(revoked, es_key, kind=HEALTH), issue(kept, es_key, kind=HEALTH)
     server.publish(_revoke(first, revoked.subject, now + timedelta(seconds=1), 6))
     capsys.readouterr()
     assert sync() == 0
@@ -218,7 +219,7 @@ def test_refresh_only_deltas_collapse_and_removals_apply(
     now: datetime,
 ) -> None:
     claims = make_claims()
-    text = issue(claims, es_key)
+    text = issue(claims, es_key, kind=HEALTH)
     assert sync() == 0
     state = first
     for minutes in (5, 10, 15):  # only the signed time moves: one refresh delta is kept
@@ -369,7 +370,7 @@ def test_tampered_chain_is_refused(
     es_key: SigningKey,
     make_claims: Callable[..., Claims],
 ) -> None:
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     assert sync() == 0
     server.publish(replace(first, seq=6))
     assert sync() == 0

@@ -9,13 +9,22 @@ import cbor2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codes import Claims, SigningKey, TrustBundle, VerificationError, check, issue, verify
+from codes import (
+    HEALTH,
+    HealthClaims,
+    SigningKey,
+    TrustBundle,
+    VerificationError,
+    check,
+    issue,
+    verify,
+)
 from codes.base32 import b32decode, b32encode
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 KEY = SigningKey.generate("ES256")
 BUNDLE = TrustBundle(seq=1, issued_at=NOW, keys=(KEY.verification_key(),))
-CLAIMS = Claims(
+CLAIMS = HealthClaims(
     issuer="HC",
     subject="p_fuzz",
     issued_at=NOW,
@@ -26,7 +35,7 @@ CLAIMS = Claims(
     holder_name="F*** T***",
     id_last4="0000",
 )
-VALID = issue(CLAIMS, KEY)
+VALID = issue(CLAIMS, KEY, kind=HEALTH)
 VALID_BYTES = b32decode(VALID[5:])
 FUZZ = settings(
     max_examples=400,
@@ -40,17 +49,17 @@ def only_typed_failures(text: object) -> None:
     started = time.perf_counter()
     raised: VerificationError | None = None
     try:
-        verify(text, BUNDLE, now=NOW)
+        verify(text, BUNDLE, now=NOW, kinds=[HEALTH])
     except VerificationError as exc:
         raised = exc
     assert time.perf_counter() - started < 0.1
-    result = check(text, BUNDLE, now=NOW)
+    result = check(text, BUNDLE, now=NOW, kinds=[HEALTH])
     assert result.valid == (raised is None)
     assert result.reason == (None if raised is None else raised.reason)
 
 
 def test_the_seed_code_is_valid() -> None:
-    assert check(VALID, BUNDLE, now=NOW).valid
+    assert check(VALID, BUNDLE, now=NOW, kinds=[HEALTH]).valid
 
 
 @FUZZ
@@ -91,7 +100,7 @@ def test_mutated_valid_code_bytes(data: st.DataObject) -> None:
     text = "HCX1:" + b32encode(bytes(raw))
     only_typed_failures(text)
     if bytes(raw) != VALID_BYTES:
-        assert not check(text, BUNDLE, now=NOW).valid
+        assert not check(text, BUNDLE, now=NOW, kinds=[HEALTH]).valid
 
 
 @FUZZ
@@ -103,7 +112,7 @@ def test_mutated_valid_code_text(data: st.DataObject) -> None:
     text = "".join(chars)
     only_typed_failures(text)
     if text != VALID:
-        assert not check(text, BUNDLE, now=NOW).valid
+        assert not check(text, BUNDLE, now=NOW, kinds=[HEALTH]).valid
 
 
 cbor_values = st.recursive(

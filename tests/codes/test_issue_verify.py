@@ -11,6 +11,7 @@ import cbor2
 import pytest
 
 from codes import (
+    HEALTH,
     BadSignature,
     Claims,
     IssueError,
@@ -33,7 +34,7 @@ HOUR = timedelta(hours=1)
 
 
 def reason(text: str, bundle: TrustBundle, now: datetime, **kw: Any) -> Reason | None:
-    return check(text, bundle, now=now, **kw).reason
+    return check(text, bundle, now=now, **kw, kinds=[HEALTH]).reason
 
 
 @pytest.mark.parametrize("key_name", ["es_key", "ed_key"])
@@ -46,19 +47,13 @@ def test_round_trip(
 ) -> None:
     key: SigningKey = request.getfixturevalue(key_name)
     claims = make_claims(color="yellow", ruleset_version=42)
-    text = issue(claims, key)
+    text = issue(claims, key, kind=HEALTH)
     assert text.startswith("HCX1:")
     assert set(text[5:]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-    code = verify(text, bundle, now=now + HOUR)
-    assert (code.color, code.ruleset_version, code.subject) == ("yellow", 42, claims.subject)
-    assert (code.holder_name, code.id_last4, code.code_id) == (
-        claims.holder_name,
-        claims.id_last4,
-        claims.code_id,
-    )
-    assert (code.issued_at, code.expires_at) == (claims.issued_at, claims.expires_at)
-    assert (code.kid, code.alg, code.issuer) == (key.kid_b64, key.alg, "HC")
-    result = check(text, bundle, now=now + HOUR)
+    code = verify(text, bundle, now=now + HOUR, kinds=[HEALTH])
+    assert code.claims == claims and code.kind is HEALTH
+    assert (code.kid, code.alg, code.expires_at) == (key.kid_b64, key.alg, claims.expires_at)
+    result = check(text, bundle, now=now + HOUR, kinds=[HEALTH])
     assert result.valid and result.reason is None and result.color == "yellow"
     assert result.to_dict()["expires_at"] == claims.expires_at.isoformat()
 
@@ -67,14 +62,15 @@ def test_payload_holds_only_the_documented_claims(
     es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
     claims = make_claims()
-    cose = cbor2.loads(b32decode(issue(claims, es_key)[5:]))
+    cose = cbor2.loads(b32decode(issue(claims, es_key, kind=HEALTH)[5:]))
     assert cose.tag == 18
     protected, unprotected, payload, signature = cose.value
     assert cbor2.loads(protected) == {1: -7, 4: es_key.kid}
     assert unprotected == {} and len(signature) == 64
     claims_map = cbor2.loads(payload)
-    assert set(claims_map) == {1, 2, 4, 6, 7, -65537}
-    assert set(claims_map[-65537]) == {1, 2, 3, 4}
+    assert list(claims_map) == [1, 2, 4, 6, 7, -65537]  # RFC 8949 core deterministic order
+    assert list(claims_map[-65537]) == [1, 2, 3, 4]
+    assert cbor2.dumps(claims_map, canonical=True) == payload
     assert claims_map[2] == claims.subject and isinstance(claims_map[7], bytes)
 
 
@@ -82,20 +78,20 @@ def test_expiry_boundaries(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
     claims = make_claims()
-    text = issue(claims, es_key)
+    text = issue(claims, es_key, kind=HEALTH)
     exp = claims.expires_at
     assert reason(text, bundle, exp - timedelta(seconds=1), check_freshness=False) is None
     assert reason(text, bundle, exp + timedelta(seconds=59), check_freshness=False) is None
     assert reason(text, bundle, exp + timedelta(seconds=60), check_freshness=False) == "EXPIRED"
     assert reason(text, bundle, exp, leeway=0, check_freshness=False) == "EXPIRED"
-    result = check(text, bundle, now=exp + HOUR, check_freshness=False)
+    result = check(text, bundle, now=exp + HOUR, check_freshness=False, kinds=[HEALTH])
     assert result.code_id == claims.code_id and result.color is None
 
 
 def test_not_yet_valid(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
-    text = issue(make_claims(issued_at=now + HOUR, expires_at=now + 3 * HOUR), es_key)
+    text = issue(make_claims(issued_at=now + HOUR, expires_at=now + 3 * HOUR), es_key, kind=HEALTH)
     assert reason(text, bundle, now) == "NOT_YET_VALID"
     assert reason(text, bundle, now + HOUR - timedelta(seconds=60)) is None
     assert reason(text, bundle, now + HOUR - timedelta(seconds=61)) == "NOT_YET_VALID"
@@ -105,14 +101,18 @@ def test_revocation_before_and_after_iat(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
     claims = make_claims()
-    text = issue(claims, es_key)
-    later = replace(bundle, revocations=(Revocation(claims.subject, now + timedelta(seconds=1)),))
-    same = replace(bundle, revocations=(Revocation(claims.subject, now),))
-    other = replace(bundle, revocations=(Revocation("someone-else", now + HOUR),))
+    text = issue(claims, es_key, kind=HEALTH)
+    later = replace(
+        bundle, revocations=(Revocation("health", claims.subject, now + timedelta(seconds=1)),)
+    )
+    same = replace(bundle, revocations=(Revocation("health", claims.subject, now),))
+    other = replace(bundle, revocations=(Revocation("health", "someone-else", now + HOUR),))
     assert reason(text, later, now + HOUR) == "REVOKED"
     assert reason(text, same, now + HOUR) is None  # only codes issued strictly before
     assert reason(text, other, now + HOUR) is None
-    reissued = issue(replace(claims, issued_at=now + 2 * HOUR, code_id=new_code_id()), es_key)
+    reissued = issue(
+        replace(claims, issued_at=now + 2 * HOUR, code_id=new_code_id()), es_key, kind=HEALTH
+    )
     assert reason(reissued, later, now + 2 * HOUR) is None
 
 
@@ -120,7 +120,10 @@ def test_key_rotation_and_removal(
     make_claims: Callable[..., Claims], now: datetime, bundle: TrustBundle
 ) -> None:
     old, new = SigningKey.generate("ES256"), SigningKey.generate("ES256")
-    old_code, new_code = issue(make_claims(), old), issue(make_claims(), new)
+    old_code, new_code = (
+        issue(make_claims(), old, kind=HEALTH),
+        issue(make_claims(), new, kind=HEALTH),
+    )
     both = replace(bundle, keys=(old.verification_key(), new.verification_key()))
     assert reason(old_code, both, now) is None and reason(new_code, both, now) is None
     only_new = replace(bundle, keys=(new.verification_key(),))
@@ -136,7 +139,7 @@ def test_two_keys_sharing_a_kid(
     from codes import VerificationKey
 
     impostor = VerificationKey(first.verification_key().public_key, kid=second.kid)
-    text = issue(make_claims(), second)
+    text = issue(make_claims(), second, kind=HEALTH)
     for keys in ((impostor, shared), (shared, impostor)):
         assert reason(text, replace(bundle, keys=keys), now) is None
     assert reason(text, replace(bundle, keys=(impostor,)), now) == "BAD_SIGNATURE"
@@ -145,9 +148,9 @@ def test_two_keys_sharing_a_kid(
 def test_key_not_after_caps_validity(make_claims: Callable[..., Claims], now: datetime) -> None:
     key = SigningKey.generate("EdDSA", not_after=now + 2 * HOUR)
     claims = make_claims(expires_at=now + 2 * HOUR)
-    text = issue(claims, key)
+    text = issue(claims, key, kind=HEALTH)
     with pytest.raises(IssueError):
-        issue(make_claims(expires_at=now + 3 * HOUR), key)
+        issue(make_claims(expires_at=now + 3 * HOUR), key, kind=HEALTH)
     from codes import VerificationKey
 
     early = VerificationKey(key.verification_key().public_key, not_after=now + HOUR)
@@ -164,7 +167,7 @@ def test_algorithm_allow_list(
     now: datetime,
     craft: Callable[..., str],
 ) -> None:
-    ed_code = issue(make_claims(), ed_key)
+    ed_code = issue(make_claims(), ed_key, kind=HEALTH)
     assert reason(ed_code, bundle, now, algorithms=("ES256",)) == "ALG_NOT_ALLOWED"
     assert reason(ed_code, bundle, now, algorithms=("EdDSA",)) is None
     # A header claiming another algorithm (here ES384, -35) is refused before any key lookup.
@@ -230,7 +233,7 @@ def test_signed_but_malformed_claims(
 def test_tampering(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
-    text = issue(make_claims(color="red"), es_key)
+    text = issue(make_claims(color="red"), es_key, kind=HEALTH)
     raw = bytearray(b32decode(text[5:]))
     colour_at = raw.index(b"red")
     raw[colour_at : colour_at + 3] = b"rex"
@@ -240,18 +243,18 @@ def test_tampering(
     raw[-1] ^= 1  # flip a signature bit
     assert reason("HCX1:" + b32encode(bytes(raw)), bundle, now) == "BAD_SIGNATURE"
     with pytest.raises(BadSignature) as info:
-        verify("HCX1:" + b32encode(bytes(raw)), bundle, now=now)
+        verify("HCX1:" + b32encode(bytes(raw)), bundle, now=now, kinds=[HEALTH])
     assert info.value.reason == Reason.BAD_SIGNATURE
 
 
 def test_every_single_character_change_is_refused(
     ed_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
-    text = issue(make_claims(), ed_key)
+    text = issue(make_claims(), ed_key, kind=HEALTH)
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
     for i in range(5, len(text), 7):
         replacement = alphabet[(alphabet.index(text[i]) + 1) % 32]
-        result = check(text[:i] + replacement + text[i + 1 :], bundle, now=now)
+        result = check(text[:i] + replacement + text[i + 1 :], bundle, now=now, kinds=[HEALTH])
         assert not result.valid
         assert result.reason in {"BAD_SIGNATURE", "BAD_ENCODING", "MALFORMED", "UNKNOWN_KEY"}
 
@@ -282,7 +285,9 @@ def test_bundle_clock_checks_come_first(
     es_key: SigningKey, make_claims: Callable[..., Claims], bundle: TrustBundle, now: datetime
 ) -> None:
     issued = bundle.issued_at
-    text = issue(make_claims(issued_at=issued - 2 * HOUR, expires_at=issued + 30 * HOUR), es_key)
+    text = issue(
+        make_claims(issued_at=issued - 2 * HOUR, expires_at=issued + 30 * HOUR), es_key, kind=HEALTH
+    )
     assert reason(text, bundle, issued - timedelta(seconds=61)) == "CLOCK_BEHIND"
     assert reason("garbage", bundle, issued - timedelta(seconds=61)) == "CLOCK_BEHIND"
     assert reason(text, bundle, issued - timedelta(seconds=59)) is None
@@ -294,10 +299,10 @@ def test_bundle_clock_checks_come_first(
 
 def test_verification_errors_carry_reason_classes(bundle: TrustBundle, now: datetime) -> None:
     with pytest.raises(VerificationError) as info:
-        verify("nope", bundle, now=now)
+        verify("nope", bundle, now=now, kinds=[HEALTH])
     assert info.value.reason == Reason.BAD_PREFIX
     with pytest.raises(ValueError):
-        verify("nope", bundle, now=now.replace(tzinfo=None))
+        verify("nope", bundle, now=now.replace(tzinfo=None), kinds=[HEALTH])
 
 
 def test_compute_expiry(now: datetime) -> None:
@@ -331,16 +336,16 @@ def test_issue_validates_claims(
     changes: dict[str, Any], es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
     with pytest.raises(IssueError):
-        issue(make_claims(**changes), es_key)
+        issue(make_claims(**changes), es_key, kind=HEALTH)
 
 
 def test_issue_refuses_naive_or_inverted_times(
     es_key: SigningKey, make_claims: Callable[..., Claims], now: datetime
 ) -> None:
     with pytest.raises(IssueError):
-        issue(make_claims(issued_at=now.replace(tzinfo=None)), es_key)
+        issue(make_claims(issued_at=now.replace(tzinfo=None)), es_key, kind=HEALTH)
     with pytest.raises(IssueError):
-        issue(make_claims(expires_at=now), es_key)
+        issue(make_claims(expires_at=now), es_key, kind=HEALTH)
 
 
 def test_code_ids_are_unique() -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from PIL import Image
 
-from codes import Claims, SigningKey, TrustBundle, check, issue
+from codes import HEALTH, Claims, SigningKey, TrustBundle, check, issue
 from codes.errors import ImageTooLargeError, NoCodeFoundError, NotAnImageError
 from codes.qr import decode_image, render_png, render_svg
 
@@ -26,19 +26,19 @@ def test_issue_png_decode_verify(
     now: datetime,
 ) -> None:
     key: SigningKey = request.getfixturevalue(key_name)
-    text = issue(make_claims(color="red"), key)
+    text = issue(make_claims(color="red"), key, kind=HEALTH)
     png = render_png(text)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     decoded = decode_image(png, photo=photo)
     assert decoded == text
-    result = check(decoded, bundle, now=now)
+    result = check(decoded, bundle, now=now, kinds=[HEALTH])
     assert result.valid and result.color == "red"
 
 
 def test_png_geometry_and_version(es_key: SigningKey, make_claims: Callable[..., Claims]) -> None:
     import zxingcpp
 
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     image = Image.open(io.BytesIO(render_png(text, scale=4)))
     assert image.mode == "1" and image.size[0] == image.size[1]
     modules = image.size[0] // 4 - 8  # 4-module quiet zone on each side
@@ -52,7 +52,7 @@ def test_png_geometry_and_version(es_key: SigningKey, make_claims: Callable[...,
 def test_png_scales_are_exact_upscales(
     scale: int, ed_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
-    text = issue(make_claims(), ed_key)
+    text = issue(make_claims(), ed_key, kind=HEALTH)
     unit = Image.open(io.BytesIO(render_png(text, scale=1)))
     scaled = Image.open(io.BytesIO(render_png(text, scale=scale)))
     assert scaled.size == (unit.size[0] * scale, unit.size[1] * scale)
@@ -65,7 +65,7 @@ def test_png_scales_are_exact_upscales(
 def test_photo_mode_reads_a_rotated_render(
     es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     rotated = Image.open(io.BytesIO(render_png(text))).convert("L").rotate(90, expand=True)
     rotated = rotated.resize((rotated.width // 2 + 3, rotated.height // 2 + 3))
     buffer = io.BytesIO()
@@ -76,7 +76,7 @@ def test_photo_mode_reads_a_rotated_render(
 def test_svg_is_valid_xml_with_the_same_modules(
     es_key: SigningKey, make_claims: Callable[..., Claims]
 ) -> None:
-    text = issue(make_claims(), es_key)
+    text = issue(make_claims(), es_key, kind=HEALTH)
     svg = render_svg(text)
     root = ET.fromstring(svg.split("\n", 1)[1])
     assert root.tag == "{http://www.w3.org/2000/svg}svg"

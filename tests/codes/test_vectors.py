@@ -1,4 +1,8 @@
-"""Golden vectors: every file in vectors/ must give its expected check() result."""
+"""Golden vectors: every file in vectors/ must give its expected result.
+
+hcx-vector/1 files (health codes, written before kinds existed) are frozen and must keep
+verifying unchanged; hcx-vector/2 files add kinds, deltas and claims named by CBOR key.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +12,101 @@ from typing import Any
 
 import pytest
 
-from codes import Reason, VerificationKey, check, load_bundle
-from codes.claims import from_seconds, to_seconds
+from codes import (
+    HEALTH,
+    KINDS,
+    Reason,
+    VerificationError,
+    VerificationKey,
+    VerifiedCode,
+    apply_delta,
+    check,
+    load_bundle,
+    verify,
+)
+from codes.claims import claims_to_map, from_seconds, to_seconds
 
 VECTORS = sorted((Path(__file__).parent / "vectors").glob("*.json"))
 
 
 def load(path: Path) -> dict[str, Any]:
     vector: dict[str, Any] = json.loads(path.read_text())
-    assert vector["format"] == "hcx-vector/1"
+    assert vector["format"] in ("hcx-vector/1", "hcx-vector/2")
     return vector
 
 
-@pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
-def test_vector(path: Path) -> None:
-    vector = load(path)
+def run_v1(vector: dict[str, Any]) -> None:
     root = VerificationKey.from_jwk(vector["root_public_jwk"])
-    bundle = load_bundle(vector["bundle"], root)
     result = check(
         vector["code"],
-        bundle,
+        load_bundle(vector["bundle"], root),
+        kinds=[HEALTH],
         now=from_seconds(vector["now"]),
         leeway=vector["leeway"],
         algorithms=tuple(vector["algorithms"]),
         check_freshness=vector["check_freshness"],
     )
     got = result.to_dict()
+    del got["kind"]  # added with kinds; v1 files predate it
     got["expires_at"] = None if result.expires_at is None else to_seconds(result.expires_at)
     assert got == vector["expected"]
 
 
-def test_vectors_cover_every_reason_and_both_algorithms() -> None:
+def diagnostic(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): diagnostic(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [diagnostic(v) for v in value]
+    return f"h'{value.hex()}'" if isinstance(value, bytes) else value
+
+
+def run_v2(vector: dict[str, Any]) -> None:
+    root = VerificationKey.from_jwk(vector["root_public_jwk"])
+    bundle = load_bundle(vector["bundle"], root)
+    for delta in vector["deltas"]:
+        bundle = apply_delta(bundle, delta, root)
+    code: VerifiedCode | None
+    try:
+        code = verify(
+            vector["code"],
+            bundle,
+            kinds=[k for k in KINDS if k.name in vector["accept"]],
+            now=from_seconds(vector["now"]),
+            leeway=vector["leeway"],
+            algorithms=tuple(vector["algorithms"]),
+            check_freshness=vector["check_freshness"],
+        )
+        valid, reason = True, None
+    except VerificationError as exc:
+        code, valid, reason = exc.code, False, str(exc.reason)
+    assert {
+        "valid": valid,
+        "reason": reason,
+        "kind": None if code is None else str(code.kind.name),
+        "claims": None if code is None else diagnostic(claims_to_map(code.claims)),
+        "expires_at": None if code is None else to_seconds(code.expires_at),
+        "kid": None if code is None else code.kid,
+    } == vector["expected"]
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
+def test_vector(path: Path) -> None:
+    vector = load(path)
+    (run_v1 if vector["format"] == "hcx-vector/1" else run_v2)(vector)
+
+
+def test_vectors_cover_every_reason_kind_and_both_algorithms() -> None:
     vectors = [load(p) for p in VECTORS]
     reasons = {v["expected"]["reason"] for v in vectors}
     assert reasons == {None} | {r.value for r in Reason}
+    v2 = [v for v in vectors if v["format"] == "hcx-vector/2"]
+    assert {v["expected"]["kind"] for v in v2 if v["expected"]["valid"]} == {k.name for k in KINDS}
+    wrong = {
+        (v["code"][:5], tuple(v["accept"])) for v in v2 if v["expected"]["reason"] == "WRONG_KIND"
+    }
+    assert {("HCP1:", ("health",)), ("HCX1:", ("place",))} <= wrong
+    assert any(v["deltas"] and v["expected"]["reason"] == "REVOKED" for v in v2)
+    assert any(v["deltas"] and v["expected"]["valid"] for v in v2)
     root = VerificationKey.from_jwk(vectors[0]["root_public_jwk"])
     bundle = load_bundle(vectors[0]["bundle"], root)
     valid_algs = {
@@ -53,3 +118,14 @@ def test_vectors_cover_every_reason_and_both_algorithms() -> None:
     }
     assert valid_algs == {"ES256", "EdDSA"}
     assert any(len(bundle.keys_for(k.kid)) > 1 for k in bundle.keys)
+
+
+def test_frozen_v1_vectors_keep_the_old_claim_order() -> None:
+    """The v1 codes were issued as 1,2,6,4,7,-65537: verifiers must not require key order."""
+    import cbor2
+
+    from codes.base32 import b32decode
+
+    vector = load(Path(__file__).parent / "vectors" / "valid_es256.json")
+    payload = cbor2.loads(cbor2.loads(b32decode(vector["code"][5:])).value[2])
+    assert list(payload) == [1, 2, 6, 4, 7, -65537]
