@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import Conflict, FieldError, InvalidInput
 from app.models import CodeRevocation, IssuedCode, KeyRecord, Person
-from app.security.access import Principal
+from app.principal import Principal
 from app.services.keys import ACTIVE, RETIRED, Keyring, verification_keys
 from app.services.status import current_color
 from app.services.subjects import person_of, subject_of
 from codes import (
-    Claims,
+    HEALTH,
+    HealthClaims,
     Revocation,
     TrustBundle,
     VerificationError,
@@ -31,7 +32,7 @@ from codes.claims import new_code_id
 MIN_REMAINING = timedelta(minutes=5)
 
 
-def _person(session: Session, actor: Principal) -> Person:
+def _person(session: Session, *, actor: Principal) -> Person:
     person = session.get(Person, actor.person_id) if actor.person_id else None
     if person is None:
         raise Conflict("Set up your profile first: PUT /v1/me/profile.")
@@ -39,14 +40,14 @@ def _person(session: Session, actor: Principal) -> Person:
 
 
 def current_code(
-    session: Session, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
+    session: Session, *, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
 ) -> IssuedCode:
     """The resident's unexpired code for their current colour, issuing one if needed."""
-    person = _person(session, actor)
+    person = _person(session, actor=actor)
     if session.get_bind().dialect.name == "postgresql":
         # A recompute holds this row FOR UPDATE until it commits: wait, then read its result.
         session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
-    status = current_color(session, person.id)
+    status = current_color(session, person_id=person.id)
     revocation = session.get(CodeRevocation, person.id)
     existing = session.scalars(
         select(IssuedCode)
@@ -67,7 +68,7 @@ def current_code(
     issued_at = datetime.fromtimestamp(int(now.timestamp()), UTC)
     if revocation is not None and revocation.before > issued_at:
         issued_at = revocation.before  # at most one second ahead: not revoked by it
-    claims = Claims(
+    claims = HealthClaims(
         issuer=settings.issuer,
         subject=subject_of(person.id),
         issued_at=issued_at,
@@ -89,43 +90,45 @@ def current_code(
         ruleset_version=claims.ruleset_version,
         issued_at=claims.issued_at,
         expires_at=claims.expires_at,
-        text=sign_code(claims, key),
+        text=sign_code(claims, key, kind=HEALTH),
     )
     session.add(code)
-    session.commit()
+    session.flush()
     return code
 
 
-def code_image(session: Session, code: IssuedCode, kind: str) -> bytes:
+def code_image(session: Session, *, code: IssuedCode, kind: str) -> bytes:
     """The PNG or SVG of a code, rendered on first request and stored with it."""
     from codes import qr
 
     if kind == "png":
         if code.png is None:
             code.png = qr.render_png(code.text)
-            session.commit()
+            session.flush()
         return code.png
     if code.svg is None:
         code.svg = qr.render_svg(code.text)
-        session.commit()
+        session.flush()
     return code.svg.encode()
 
 
 def verify_online(
-    session: Session, keyring: Keyring, text: str, now: datetime
+    session: Session, *, keyring: Keyring, text: str, now: datetime
 ) -> VerificationResult:
     """Verify a code against the live keys and the holder's live revocation state."""
-    keys = verification_keys(session, keyring)
+    keys = verification_keys(session, keyring=keyring)
     live = TrustBundle(0, now, keys)
     try:
-        code = verify(text, live, now=now, check_freshness=False)
+        code = verify(text, live, kinds=[HEALTH], now=now, check_freshness=False)
     except VerificationError:
-        return check(text, live, now=now, check_freshness=False)
-    person_id = person_of(code.subject)
+        return check(text, live, kinds=[HEALTH], now=now, check_freshness=False)
+    subject, issued_at = code.claims.subject, code.claims.issued_at
+    person_id = person_of(subject)
     row = session.get(CodeRevocation, person_id) if person_id else None
-    if row is not None and code.issued_at < row.before:
-        revoked = TrustBundle(0, now, keys, (Revocation(code.subject, row.before),))
-        return check(text, revoked, now=now, check_freshness=False)
+    if row is not None and issued_at < row.before:
+        entry = Revocation(HEALTH.name, subject, row.before)
+        revoked = TrustBundle(0, now, keys, (entry,))
+        return check(text, revoked, kinds=[HEALTH], now=now, check_freshness=False)
     return VerificationResult.of(code)
 
 

@@ -1,4 +1,4 @@
-"""ID numbers and names: validation, normalisation, keyed hashes and display hints."""
+"""ID numbers: validation, normalisation, keyed hashes and birth dates (names: codes.mask_name)."""
 
 from __future__ import annotations
 
@@ -45,19 +45,3 @@ def prc_birth_date(id_number: str) -> date | None:
 def id_hash(key: str, id_number: str) -> str:
     """The keyed hash used to match an ID number across feeds and profiles."""
     return keyed_hash(key, "id-number", id_number)
-
-
-def mask_name(name: str) -> str:
-    """Mask a name for display: 'Zhang San' -> 'Z**** S**', '张三丰' -> '张*丰'."""
-    name = " ".join(name.split())
-    if not name:
-        return ""
-    if " " in name:
-        return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split(" "))
-    if len(name) == 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    if name.isascii():
-        return name[0] + "*" * (len(name) - 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,14 +11,15 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.models import Account, Person
-from app.security.access import Principal
+from app.principal import Principal
 from app.services import audit
 from app.services.feeds import clean_text
-from app.services.identity import id_hash, mask_name, normalize_id_number, prc_birth_date
+from app.services.identity import id_hash, normalize_id_number, prc_birth_date
+from codes import mask_name
 
 
 def find_or_create_person(
-    session: Session, settings: Settings, id_number: str, now: datetime
+    session: Session, *, settings: Settings, id_number: str, now: datetime
 ) -> Person:
     """The person with this ID number, created (unlinked) if unknown; not committed."""
     normalized = normalize_id_number(id_number)
@@ -32,7 +32,7 @@ def find_or_create_person(
     return person
 
 
-def get_profile(session: Session, actor: Principal) -> Person:
+def get_profile(session: Session, *, actor: Principal) -> Person:
     """The caller's own person record, or NotFound before the profile is set."""
     if actor.person_id is None:
         raise NotFound("You have not set up your profile yet: PUT /v1/me/profile.")
@@ -44,6 +44,7 @@ def get_profile(session: Session, actor: Principal) -> Person:
 
 def put_profile(
     session: Session,
+    *,
     settings: Settings,
     actor: Principal,
     name: str,
@@ -74,7 +75,7 @@ def put_profile(
             raise Conflict(
                 "Your profile already has another ID number; contact support to change it."
             )
-    person = find_or_create_person(session, settings, normalized, now)
+    person = find_or_create_person(session, settings=settings, id_number=normalized, now=now)
     holder = session.scalars(select(Account).where(Account.person_id == person.id)).first()
     if holder is not None and holder.id != account.id:
         raise Conflict("This ID number is registered to another account.")
@@ -82,38 +83,34 @@ def put_profile(
     person.birth_date = birth_date
     person.updated_at = now
     account.person_id = person.id
-    audit.record(session, actor, "profile.update", "person", str(person.id))
+    audit.record(
+        session,
+        actor=actor,
+        action="profile.update",
+        target_type="person",
+        target_id=str(person.id),
+    )
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise Conflict("This ID number is registered to another account.") from None
     return person
 
 
-def lookup(session: Session, settings: Settings, actor: Principal, id_number: str) -> Person:
+def lookup(session: Session, *, settings: Settings, actor: Principal, id_number: str) -> Person:
     """Find a person by ID number for an official; every look-up is audited."""
     normalized = normalize_id_number(id_number)
     digest = id_hash(settings.id_hash_key, normalized)
     person = session.scalars(select(Person).where(Person.id_hash == digest)).first()
     audit.record(
         session,
-        actor,
-        "person.lookup",
-        "person",
-        str(person.id) if person else None,
+        actor=actor,
+        action="person.lookup",
+        target_type="person",
+        target_id=str(person.id) if person else None,
         found=person is not None,
         id_last4=normalized[-4:],
     )
-    session.commit()
     if person is None:
-        raise NotFound("No person with this ID number.")
-    return person
-
-
-def get_person(session: Session, person_id: uuid.UUID) -> Person:
-    """A person by id, or NotFound."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
+        raise NotFound("No person with this ID number.", keep_changes=True)  # audited
     return person

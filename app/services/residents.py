@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
 from app.models import Person, PersonStatus, StatusChange
-from app.security.access import Principal
+from app.principal import Principal
 from app.services import audit
 
 LANGUAGES = ("en", "zh")
@@ -45,7 +45,7 @@ def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
         return {
             "color": "green",
             "valid_until": None,
-            "rule_set_version": None,
+            "rule_set_version": 0,  # as in the code: no rule set has assessed them yet
             "reasons": [],
             "updated_at": None,
             "since": None,
@@ -60,12 +60,12 @@ def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
     }
 
 
-def my_status(session: Session, actor: Principal, language: str) -> dict[str, Any]:
+def my_status(session: Session, *, actor: Principal, language: str) -> dict[str, Any]:
     """The caller's colour, why, until when, and how to get back to green."""
     return _status_view(session.get(PersonStatus, _person(actor)), language)
 
 
-def my_history(session: Session, actor: Principal, language: str) -> list[dict[str, Any]]:
+def my_history(session: Session, *, actor: Principal, language: str) -> list[dict[str, Any]]:
     """The caller's colour changes, newest first."""
     rows = session.scalars(
         select(StatusChange)
@@ -86,11 +86,13 @@ def my_history(session: Session, actor: Principal, language: str) -> list[dict[s
 
 
 def person_status(
-    session: Session, actor: Principal, person_id: uuid.UUID, language: str
+    session: Session, *, actor: Principal, person_id: uuid.UUID, language: str
 ) -> dict[str, Any]:
     """An official reads a person's status; the read is audited."""
     if session.get(Person, person_id) is None:
         raise NotFound("No such person.")
-    audit.record(session, actor, "person.status", "person", str(person_id))
-    session.commit()
+    audit.record(
+        session, actor=actor, action="person.status", target_type="person", target_id=str(person_id)
+    )
+    session.flush()
     return _status_view(session.get(PersonStatus, person_id), language)

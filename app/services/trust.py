@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import FieldError, InvalidInput, NotFound
 from app.models import CodeRevocation, Person, TrustChange
-from app.security.access import Principal
+from app.principal import Principal
 from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
 from app.services.subjects import subject_of
 from app.services.trust_lock import lock_trust
-from codes import BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
+from codes import HEALTH, BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
 # yet a device that syncs is never more than one step behind.
@@ -45,21 +45,24 @@ def _signed_time(now: datetime) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // step * step, UTC)
 
 
-def _revocations(session: Session, since: int | None = None) -> tuple[Revocation, ...]:
+def _revocations(session: Session, *, since: int | None = None) -> tuple[Revocation, ...]:
     query = select(CodeRevocation).order_by(CodeRevocation.person_id)
     if since is not None:
         query = query.where(CodeRevocation.seq > since)
-    return tuple(Revocation(subject_of(r.person_id), r.before) for r in session.scalars(query))
+    # Person revocations withdraw health codes (the only kind the app issues so far).
+    return tuple(
+        Revocation(HEALTH.name, subject_of(r.person_id), r.before) for r in session.scalars(query)
+    )
 
 
 def build_bundle(
-    session: Session, keyring: Keyring, settings: Settings, now: datetime
+    session: Session, *, keyring: Keyring, settings: Settings, now: datetime
 ) -> TrustBundle:
     """The unsigned bundle for the current state (also used for online verification)."""
     return TrustBundle(
         seq=current_seq(session),
         issued_at=_signed_time(now),
-        keys=verification_keys(session, keyring),
+        keys=verification_keys(session, keyring=keyring),
         revocations=_revocations(session),
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )
@@ -71,10 +74,10 @@ def _etag(seq: int, signed_at: datetime) -> str:
 
 
 def signed_bundle(
-    session: Session, keyring: Keyring, settings: Settings, now: datetime
+    session: Session, *, keyring: Keyring, settings: Settings, now: datetime
 ) -> SignedDocument:
     """The full signed bundle and its ETag (a hash of the signed content)."""
-    bundle = build_bundle(session, keyring, settings, now)
+    bundle = build_bundle(session, keyring=keyring, settings=settings, now=now)
     _record, root = keyring.active(session, BUNDLE)
     return SignedDocument(
         sign_bundle(bundle, root), _etag(bundle.seq, bundle.issued_at), bundle.seq
@@ -82,7 +85,7 @@ def signed_bundle(
 
 
 def signed_delta(
-    session: Session, keyring: Keyring, settings: Settings, since: int, now: datetime
+    session: Session, *, keyring: Keyring, settings: Settings, since: int, now: datetime
 ) -> SignedDocument:
     """A signed delta from sequence `since` to now."""
     seq = current_seq(session)
@@ -96,15 +99,17 @@ def signed_delta(
             TrustChange.seq > since, TrustChange.kind == "revocation_dropped"
         )
     ).all()
-    added = _revocations(session, since)
+    added = _revocations(session, since=since)
     live = {r.subject for r in added}
     delta = BundleDelta(
         base_seq=since,
         seq=seq,
         issued_at=_signed_time(now),
-        keys=verification_keys(session, keyring),
+        keys=verification_keys(session, keyring=keyring),
         revocations_added=added,
-        revocations_removed=tuple(sorted({s for s in removed if s and s not in live})),
+        revocations_removed=tuple(
+            sorted((HEALTH.name, s) for s in set(removed) if s and s not in live)
+        ),
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )
     _record, root = keyring.active(session, BUNDLE)
@@ -138,6 +143,7 @@ def _never_lower(session: Session) -> Any:
 
 def revoke_people(
     session: Session,
+    *,
     settings: Settings,
     person_ids: list[uuid.UUID],
     reason: str,
@@ -167,18 +173,24 @@ def revoke_people(
 
 
 def withdraw_codes(
-    session: Session, settings: Settings, actor: Principal, person_id: uuid.UUID, now: datetime
+    session: Session, *, settings: Settings, actor: Principal, person_id: uuid.UUID, now: datetime
 ) -> None:
-    """An official withdraws a person's outstanding codes; audited, then committed."""
+    """An official withdraws a person's outstanding codes; audited."""
     if session.get(Person, person_id) is None:
         raise NotFound("No such person.")
-    revoke_people(session, settings, [person_id], "withdrawn", now)
-    audit.record(session, actor, "codes.withdraw", "person", str(person_id))
-    session.commit()
+    revoke_people(session, settings=settings, person_ids=[person_id], reason="withdrawn", now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="codes.withdraw",
+        target_type="person",
+        target_id=str(person_id),
+    )
+    session.flush()
 
 
-def prune(session: Session, now: datetime) -> int:
-    """Drop revocation entries that no longer cover any valid code; commits."""
+def prune(session: Session, *, now: datetime) -> int:
+    """Drop revocation entries that no longer cover any valid code."""
     lock_trust(session)
     expired = session.scalars(
         delete(CodeRevocation)
@@ -187,5 +199,5 @@ def prune(session: Session, now: datetime) -> int:
     ).all()
     for person_id in expired:
         session.add(TrustChange(kind="revocation_dropped", subject=subject_of(person_id), at=now))
-    session.commit()
+    session.flush()
     return len(expired)

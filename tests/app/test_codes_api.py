@@ -14,7 +14,8 @@ from app.db import utcnow
 from app.models import PersonStatus
 from app.services.subjects import subject_of
 from codes import (
-    Claims,
+    HEALTH,
+    HealthClaims,
     SigningKey,
     TrustBundle,
     VerificationKey,
@@ -60,6 +61,20 @@ def test_code_is_reused_while_valid(client: FlaskClient, holder: dict[str, str])
     assert set(first) >= {"code", "color", "issued_at", "expires_at", "kid"}
     assert first["color"] == "green"
     assert client.get("/v1/me/code", headers=holder).json["code"] == first["code"]
+
+
+def test_new_residents_code_and_status_agree_on_ruleset_0(
+    client: FlaskClient, holder: dict[str, str]
+) -> None:
+    """0 = no rule set has assessed this person yet (codes/SPEC.md), in the code and the API."""
+    import cbor2
+
+    from codes.base32 import b32decode
+
+    code = client.get("/v1/me/code", headers=holder).json
+    status = client.get("/v1/me/status", headers=holder).json
+    payload = cbor2.loads(cbor2.loads(b32decode(code["code"][5:])).value[2])
+    assert payload[-65537][2] == code["rule_set_version"] == status["rule_set_version"] == 0
 
 
 def test_online_verification_shows_hints(
@@ -108,20 +123,20 @@ def test_offline_checkpoint_flow(
     code = client.get("/v1/me/code", headers=holder).json
     bundle = _sync(client)
     now = utcnow()
-    assert check(code["code"], bundle, now=now).valid
+    assert check(code["code"], bundle, now=now, kinds=[HEALTH]).valid
     text = code["code"]
     tampered = text[:-5] + ("A" if text[-5] != "A" else "B") + text[-4:]
-    assert not check(tampered, bundle, now=now).valid
+    assert not check(tampered, bundle, now=now, kinds=[HEALTH]).valid
     later = now + timedelta(hours=13)
-    expired = check(code["code"], bundle, now=later, check_freshness=False)
+    expired = check(code["code"], bundle, now=later, check_freshness=False, kinds=[HEALTH])
     assert str(expired.reason) == "EXPIRED"
-    stale = check(code["code"], bundle, now=now + timedelta(hours=25))
+    stale = check(code["code"], bundle, now=now + timedelta(hours=25), kinds=[HEALTH])
     assert str(stale.reason) == "BUNDLE_STALE"
-    behind = check(code["code"], bundle, now=bundle.issued_at - timedelta(hours=1))
+    behind = check(code["code"], bundle, now=bundle.issued_at - timedelta(hours=1), kinds=[HEALTH])
     assert str(behind.reason) == "CLOCK_BEHIND"
     stranger = SigningKey.generate()
     forged = issue(
-        Claims(
+        HealthClaims(
             "healthcode.example",
             "x",
             now,
@@ -133,8 +148,9 @@ def test_offline_checkpoint_flow(
             "002X",
         ),
         stranger,
+        kind=HEALTH,
     )
-    assert str(check(forged, bundle, now=now).reason) == "UNKNOWN_KEY"
+    assert str(check(forged, bundle, now=now, kinds=[HEALTH]).reason) == "UNKNOWN_KEY"
 
 
 def test_withdrawn_codes_fail_offline_and_online(
@@ -148,12 +164,12 @@ def test_withdrawn_codes_fail_offline_and_online(
     assert r.status_code == 204
     fresh = _sync(client, held)
     assert fresh.seq > held.seq
-    assert str(check(code["code"], fresh, now=utcnow()).reason) == "REVOKED"
+    assert str(check(code["code"], fresh, now=utcnow(), kinds=[HEALTH]).reason) == "REVOKED"
     assert _verify(client, login("checkpoint"), code["code"])["reason"] == "REVOKED"
     # the resident gets a new code at once, and it is valid
     new = client.get("/v1/me/code", headers=holder).json
     assert new["code"] != code["code"]
-    assert check(new["code"], fresh, now=utcnow() + timedelta(seconds=2)).valid
+    assert check(new["code"], fresh, now=utcnow() + timedelta(seconds=2), kinds=[HEALTH]).valid
     unknown = client.post(
         "/v1/persons/00000000-0000-4000-8000-000000000000/withdraw-codes", headers=official
     )
@@ -192,7 +208,7 @@ def test_rotation_keeps_old_codes_valid(
     assert "private_pem" not in rotated.json
     bundle = _sync(client)
     assert len(bundle.keys) == 2
-    assert check(old["code"], bundle, now=utcnow()).valid
+    assert check(old["code"], bundle, now=utcnow(), kinds=[HEALTH]).valid
     assert _verify(client, login("checkpoint"), old["code"])["valid"] is True
     # the old code is still handed out until it expires; a new person gets the new key
     assert client.get("/v1/me/code", headers=holder).json["kid"] == old["kid"]
@@ -212,10 +228,12 @@ def test_key_revocation_kills_its_codes(
     assert r.status_code == 200
     bundle = _sync(client)
     assert old["kid"] not in {k.kid_b64 for k in bundle.keys}
-    assert str(check(old["code"], bundle, now=utcnow()).reason) == "UNKNOWN_KEY"
+    assert str(check(old["code"], bundle, now=utcnow(), kinds=[HEALTH]).reason) == "UNKNOWN_KEY"
     assert _verify(client, login("checkpoint"), old["code"])["reason"] == "UNKNOWN_KEY"
     new = client.get("/v1/me/code", headers=holder).json
-    assert new["kid"] != old["kid"] and check(new["code"], bundle, now=utcnow()).valid
+    assert (
+        new["kid"] != old["kid"] and check(new["code"], bundle, now=utcnow(), kinds=[HEALTH]).valid
+    )
     assert client.post("/v1/keys/nosuchkid/revoke", headers=admin).status_code == 404
 
 
@@ -338,7 +356,9 @@ def test_maintenance_drops_revocations_and_retired_keys_once_their_codes_expired
     later = utcnow() + timedelta(hours=13)
     pruned = apply_delta(held, delta, root)
     assert pruned.revocations == () and old["kid"] not in {k.kid_b64 for k in pruned.keys}
-    assert str(check(old["code"], pruned, now=later, check_freshness=False).reason) in (
+    assert str(
+        check(old["code"], pruned, now=later, check_freshness=False, kinds=[HEALTH]).reason
+    ) in (
         "EXPIRED",
         "UNKNOWN_KEY",
     )

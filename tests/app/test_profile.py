@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import AuditEvent, Person
-from app.services.identity import mask_name
+from codes import mask_name
 from app.services.persons import find_or_create_person
 
 ID_A = "11010519491231002X"  # valid PRC check digit, born 1949-12-31
@@ -58,7 +58,7 @@ def test_registering_links_to_person_created_by_a_feed(
 ) -> None:
     c = app.extensions["healthcode"]
     with c.db.session() as s:
-        existing = find_or_create_person(s, c.settings, ID_A, utcnow())
+        existing = find_or_create_person(s, settings=c.settings, id_number=ID_A, now=utcnow())
         existing_id = str(existing.id)
     body = _put(client, resident(), ID_A).json
     assert body["person_id"] == existing_id
