@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g
 from redis import Redis
 
+from app import hardening
 from app.config import Settings
 from app.db import Database, utcnow
 from app.extensions import Container, limiter
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     limiter.init_app(app)
     register_error_handlers(app)
+    hardening.init_app(app, api)
     from app.api import register_blueprints
 
     register_blueprints(api)

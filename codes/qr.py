@@ -17,6 +17,7 @@ EC_LEVEL: Final = "M"
 QUIET_ZONE: Final = 4
 MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 40_000_000
+MAX_IMAGE_SIDE: Final = 10_000  # a 1 x 39,000,000 strip is under the pixel cap but not a photo
 IMAGE_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 _QR: Final = zxingcpp.BarcodeFormat.QRCode
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
@@ -103,6 +104,8 @@ def _open(data: bytes) -> Image.Image:
     width, height = image.size  # header only: checked before any pixel is decoded
     if width * height > MAX_IMAGE_PIXELS:
         raise ImageTooLargeError(f"image has more than {MAX_IMAGE_PIXELS} pixels")
+    if max(width, height) > MAX_IMAGE_SIDE:
+        raise ImageTooLargeError(f"image is wider or taller than {MAX_IMAGE_SIDE} pixels")
     try:
         return image.convert("L")
     except Exception as exc:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 
 def register_blueprints(api: Api) -> None:
     """Register every blueprint (after api.init_app)."""
-    # webargs ignores unknown query parameters by default; let each schema's Meta (RAISE) rule.
-    Blueprint.ARGUMENTS_PARSER.unknown = None
     from app.api.accounts.routes import blp as accounts
     from app.api.apikeys.routes import blp as apikeys
     from app.api.auth.routes import blp as auth

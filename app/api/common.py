@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import marshmallow as ma
 from flask import request
 
+from app.api.parsing import refuse_unstorable
 from app.extensions import container
 from app.services.residents import LANGUAGES
 
@@ -16,10 +17,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StrictSchema(ma.Schema):
-    """Input schema that rejects unknown fields."""
+    """Input schema that rejects unknown fields and values no column can store (400)."""
+
+    # Top-level fields whose items the service validates one by one (per-item rejections).
+    PER_ITEM: frozenset[str] = frozenset()
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_unstorable(self, data: Any, **_kwargs: Any) -> Any:
+        refuse_unstorable(data, skip=self.PER_ITEM)
+        return data
 
 
 class ReasonSchema(ma.Schema):

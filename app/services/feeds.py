@@ -20,6 +20,7 @@ from app.security.access import Principal
 from app.services import outbox
 from app.services.identity import id_hash, normalize_id_number
 from app.services.upsert import copy_insert_ignore
+from app.timestamps import parse_rfc3339
 
 KINDS = ("tests", "travel", "contacts")
 SCOPE = {"tests": "feed:tests", "travel": "feed:travel", "contacts": "feed:contacts"}
@@ -57,15 +58,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("must be an ISO 8601 date-time string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("must include a UTC offset, e.g. 2026-11-20T08:00:00Z")
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
+    moment = parse_rfc3339(value)
     if moment < EARLIEST:
         raise ValueError("is before 2000-01-01")
     return moment

@@ -17,6 +17,9 @@ from app.services.feeds import clean_text
 from app.services.identity import id_hash, normalize_id_number, prc_birth_date
 from codes import mask_name
 
+# Names as entered (the code carries a masked form cut to fit; codes.mask_name).
+NAME_MAX = 64
+
 
 def find_or_create_person(
     session: Session, *, settings: Settings, id_number: str, now: datetime
@@ -56,9 +59,9 @@ def put_profile(
     normalized = normalize_id_number(id_number)
     errors = []
     try:
-        clean_text(name.strip(), 100)
+        clean_text(name.strip(), NAME_MAX)
     except ValueError:
-        errors.append(FieldError("/name", "Give your name (1-100 printable characters)."))
+        errors.append(FieldError("/name", f"Give your name (1-{NAME_MAX} printable characters)."))
     if birth_date > now.date() or birth_date.year < 1900:
         errors.append(FieldError("/birth_date", "Not a plausible birth date."))
     encoded = prc_birth_date(normalized)

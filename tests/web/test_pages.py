@@ -69,14 +69,3 @@ def test_sms_page_lists_the_last_messages(
     assert re.search(r"login code is \d{6}", html)
     settings_override(env="production")
     assert client.get("/dev/sms").status_code == 404
-
-
-def test_production_keeps_no_sms_outbox(app_factory: Callable[..., Flask]) -> None:
-    from app.sms import ConsoleSms
-
-    production = app_factory(
-        ENV="production", SECRET_KEY="s" * 40, ID_HASH_KEY="i" * 40, KEY_PASSPHRASE="p" * 40
-    )
-    sms = production.extensions["healthcode"].sms
-    assert isinstance(sms, ConsoleSms) and sms.outbox is None
-    assert production.test_client().get("/dev/sms").status_code == 404

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.accounts.schemas import (
     AccountCreateSchema,
@@ -15,6 +14,7 @@ from app.api.accounts.schemas import (
     AccountQuerySchema,
     AccountSchema,
 )
+from app.api.blueprint import Blueprint
 from app.extensions import db_session, now
 from app.models import Account, Role
 from app.security.access import allow, current_principal

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.apikeys.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema
+from app.api.blueprint import Blueprint
 from app.extensions import db_session, now
 from app.models import ApiKey, Role
 from app.security.access import allow, current_principal

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth.schemas import (
     OtpRequestSchema,
@@ -15,6 +14,7 @@ from app.api.auth.schemas import (
     RefreshSchema,
     TokenSchema,
 )
+from app.api.blueprint import Blueprint
 from app.extensions import container, db_session, limiter, now
 from app.security.access import allow
 from app.services import auth

@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.common import body_limit
 from app.api.feeds.schemas import BatchSchema, FeedUploadSchema, IngestResultSchema
 from app.extensions import container, db_session, now

@@ -10,6 +10,7 @@ MAX_RECORDS = 100_000  # the configured HEALTHCODE_FEED_MAX_RECORDS (10,000) app
 
 
 class FeedUploadSchema(StrictSchema):
+    PER_ITEM = frozenset({"records"})  # bad values reject their record, not the batch
     records = ma.fields.List(
         ma.fields.Raw(),
         required=True,

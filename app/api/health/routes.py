@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.extensions import container
 from app.problems import problem
 from app.security.access import allow

@@ -6,8 +6,8 @@ import uuid
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.extensions import db_session
 from app.models import JobRecord, Role
 from app.security.access import allow, current_principal

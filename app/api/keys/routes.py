@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.extensions import container, db_session, now
 from app.models import KeyRecord, Role
 from app.security.access import allow, current_principal

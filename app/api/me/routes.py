@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.common import StatusSchema, language
 from app.api.me.schemas import CodeSchema, HistorySchema, ProfileInputSchema, ProfileSchema
 from app.extensions import container, db_session, now

@@ -5,10 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.api.common import ReasonSchema, StrictSchema
+from app.services.persons import NAME_MAX
 
 
 class ProfileInputSchema(StrictSchema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=NAME_MAX))
     id_number = ma.fields.String(
         required=True, load_only=True, validate=ma.validate.Length(min=6, max=40)
     )

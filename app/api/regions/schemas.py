@@ -5,12 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.api.common import StrictSchema
+from app.api.fields import Timestamp
 
 
 class RegionInputSchema(StrictSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     level = ma.fields.String(required=True, validate=ma.validate.OneOf(("low", "medium", "high")))
-    effective_from = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    effective_from = Timestamp(required=True)
 
 
 class RegionSchema(ma.Schema):

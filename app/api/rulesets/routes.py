@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.rulesets.schemas import JobStartedSchema, RuleSetInputSchema, RuleSetSchema
 from app.extensions import container, db_session, now
 from app.models import JobRecord, Role, RuleSetRecord

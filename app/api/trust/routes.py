@@ -7,8 +7,8 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, json, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.common import StrictSchema
 from app.extensions import container, db_session, now
 from app.security.access import allow

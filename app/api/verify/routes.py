@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.common import body_limit
 from app.api.verify.schemas import ImageInputSchema, VerifyInputSchema, VerifyResultSchema
 from app.extensions import container, db_session, now

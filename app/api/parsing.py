@@ -1,0 +1,126 @@
+"""Strict JSON decoding: values no column can store become 400 problems with a pointer."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Request
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from app.errors import FieldError, ServiceError
+
+# The widest integer any field stores (a signed 64-bit column); JSON allows more, we do not.
+INT_LIMIT = 2**63
+
+
+class _Bad:
+    """A value the decoder replaced because it cannot be stored; `why` says what it was."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+class _Decoder:
+    """Number hooks for json.loads that mark out-of-range values instead of keeping them."""
+
+    def __init__(self) -> None:
+        self.marked = False
+
+    def mark(self, why: str) -> _Bad:
+        self.marked = True
+        return _Bad(why)
+
+    def int(self, text: str) -> int | _Bad:
+        if len(text) > 20:  # checked before int(): huge digit strings cost quadratic time
+            return self.mark("integer out of range")
+        value = int(text)
+        return value if -INT_LIMIT <= value < INT_LIMIT else self.mark("integer out of range")
+
+    def float(self, text: str) -> float | _Bad:
+        value = float(text) if len(text) <= 64 else math.inf
+        return value if math.isfinite(value) else self.mark("number out of range")
+
+    def constant(self, name: str) -> _Bad:
+        return self.mark(f"{name} is not JSON")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "NUL characters are not allowed"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "unpaired surrogate (not valid Unicode text)"
+    return None
+
+
+def _find(value: Any, pointer: str) -> tuple[str, str] | None:
+    """The first (pointer, problem) in a decoded document, depth first."""
+    if isinstance(value, _Bad):
+        return pointer or "/", value.why
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        return (pointer or "/", problem) if problem else None
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        part = str(key).replace("~", "~0").replace("/", "~1")
+        if isinstance(key, str) and (problem := _text_problem(key)):
+            return f"{pointer}/{part}", f"field name: {problem}"
+        found = _find(item, f"{pointer}/{part}")
+        if found:
+            return found
+    return None
+
+
+def load_strict_json(data: bytes) -> Any:
+    """Decode a JSON body, marking numbers no column can hold instead of keeping them.
+
+    Marked: integers outside the signed 64-bit range (including the >4,300-digit ones
+    Python itself refuses to convert), NaN/Infinity and overflowing floats. Malformed JSON
+    raises json.JSONDecodeError. `refuse_unstorable` then reports marks, NUL characters and
+    unpaired surrogates with a pointer.
+    """
+    hooks = _Decoder()
+    return json.loads(
+        _decode(data), parse_int=hooks.int, parse_float=hooks.float, parse_constant=hooks.constant
+    )
+
+
+def refuse_unstorable(data: Any, *, skip: frozenset[str] = frozenset()) -> None:
+    """Raise a 400 ServiceError pointing at the first value that cannot be stored.
+
+    `skip` names top-level fields whose items the service validates one by one (a feed's
+    records are rejected per record, not per batch).
+    """
+    if isinstance(data, Mapping) and skip:
+        data = {k: v for k, v in data.items() if k not in skip}
+    found = _find(data, "")
+    if found:
+        raise ServiceError("The request holds a value that is not accepted.", [FieldError(*found)])
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise json.JSONDecodeError(f"Bytes decoding error : {exc.reason}", "", exc.start) from exc
+
+
+class StrictParser(FlaskParser):
+    """webargs' Flask parser with the strict JSON decoder."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        return load_strict_json(req.get_data(cache=True))
