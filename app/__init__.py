@@ -5,25 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from redis import Redis
 
 from app import hardening
+from app.api import register_blueprints
+from app.cli import register_cli
 from app.config import Settings
 from app.db import Database, utcnow
-from app.extensions import Container, limiter
+from app.extensions import Container, HealthcodeFlask, close_request, limiter
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
 from app.services.keys import Keyring
 from app.services.outbox import Relay
 from app.sms import make_sms_backend
+from app.web import register_web
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from HEALTHCODE_* settings, with optional overrides (tests pass a dict)."""
     settings = Settings.load(overrides=config)
     configure_logging(settings.log_level, settings.log_json)
-    app = Flask("healthcode")
+    app = HealthcodeFlask("healthcode")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese texts as UTF-8
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -74,21 +77,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     hardening.init_app(app, api)
-    from app.api import register_blueprints
-
     register_blueprints(api)
-    from app.web import register_web
-
     register_web(app)
-    from app.cli import register_cli
-
     register_cli(app)
-
-    @app.teardown_appcontext
-    def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+    app.teardown_appcontext(lambda _exc: close_request())
 
     return app
 

@@ -8,8 +8,16 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.db import utcnow
 from app.errors import ServiceError
 from app.extensions import container
+from app.migrate import upgrade
+from app.scheduler import register_scheduler_cli
+from app.services.accounts import create_staff, find_by_username, list_accounts, set_disabled
+from app.services.demo import seed
+from app.services.keys import init_keys, list_keys, revoke, root_public_key, rotate
+from app.services.rulesets import init_default
+from app.worker import register_worker_cli
 
 
 def register_cli(app: Flask) -> None:
@@ -18,11 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
-    from app.worker import register_worker_cli
-
     register_worker_cli(app)
-    from app.scheduler import register_scheduler_cli
-
     register_scheduler_cli(app)
     app.cli.add_command(rules_cli)
 
@@ -37,34 +41,28 @@ rules_cli = AppGroup("rules", help="Risk rule sets.")
 @rules_cli.command("init")
 def rules_init() -> None:
     """Activate the shipped default policy if no rule set is active (idempotent)."""
-    from app.db import utcnow
-    from app.services.rulesets import init_default
-
-    with container().db.session() as session:
-        click.echo(init_default(session, utcnow()))
+    with container().unit_of_work() as uow:
+        session = uow.session
+        click.echo(init_default(session, now=utcnow()))
 
 
 @keys_cli.command("init")
 def keys_init() -> None:
     """Create the code-signing and bundle-signing keys if missing (idempotent)."""
-    from app.db import utcnow
-    from app.services.keys import init_keys
-
     c = container()
-    with c.db.session() as session:
-        for line in init_keys(session, c.keyring, c.settings, utcnow()):
+    with c.unit_of_work() as uow:
+        session = uow.session
+        for line in init_keys(session, keyring=c.keyring, settings=c.settings, now=utcnow()):
             click.echo(line)
 
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Start signing codes with a new key; the old one verifies until its codes expire."""
-    from app.db import utcnow
-    from app.services.keys import rotate
-
     c = container()
-    with c.db.session() as session:
-        record = rotate(session, c.keyring, c.settings, utcnow())
+    with c.unit_of_work() as uow:
+        session = uow.session
+        record = rotate(session, keyring=c.keyring, settings=c.settings, now=utcnow())
         click.echo(f"new active code key {record.kid} ({record.alg})")
 
 
@@ -72,13 +70,11 @@ def keys_rotate() -> None:
 @click.argument("kid")
 def keys_revoke(kid: str) -> None:
     """Revoke a compromised code key: removed from the trust bundle at once."""
-    from app.db import utcnow
-    from app.services.keys import revoke
-
     c = container()
-    with c.db.session() as session:
+    with c.unit_of_work() as uow:
+        session = uow.session
         try:
-            records = revoke(session, c.keyring, c.settings, kid, utcnow())
+            records = revoke(session, keyring=c.keyring, settings=c.settings, kid=kid, now=utcnow())
         except ServiceError as exc:
             raise click.ClickException(exc.detail) from None
         click.echo(f"revoked {len(records)} key(s) with kid {kid}")
@@ -87,9 +83,8 @@ def keys_revoke(kid: str) -> None:
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys (public information only)."""
-    from app.services.keys import list_keys
-
-    with container().db.session() as session:
+    with container().unit_of_work() as uow:
+        session = uow.session
         for r in list_keys(session):
             until = r.not_after.isoformat() if r.not_after else "-"
             click.echo(f"{r.kid}  {r.purpose:<6} {r.alg:<6} {r.status:<8} not_after={until}")
@@ -98,19 +93,16 @@ def keys_list() -> None:
 @keys_cli.command("root")
 def keys_root() -> None:
     """Print the bundle-signing public key (PEM) to pin on checkpoints."""
-    from app.services.keys import root_public_key
-
     c = container()
-    with c.db.session() as session:
-        click.echo(root_public_key(session, c.keyring).public_pem().decode(), nl=False)
+    with c.unit_of_work() as uow:
+        session = uow.session
+        click.echo(root_public_key(session, keyring=c.keyring).public_pem().decode(), nl=False)
 
 
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the configured database (default: to head)."""
-    from app.migrate import upgrade
-
     upgrade(container().settings.database_url, revision)
     click.echo(f"database upgraded to {revision}")
 
@@ -130,15 +122,15 @@ def db_upgrade(revision: str) -> None:
 )
 def accounts_create(username: str, role: str, password_env: str) -> None:
     """Create a staff account (password from the environment or a prompt)."""
-    from app.db import utcnow
-    from app.services.accounts import create_staff
-
     password = os.environ.get(password_env) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    with container().db.session() as session:
+    with container().unit_of_work() as uow:
+        session = uow.session
         try:
-            account = create_staff(session, username, password, role, utcnow())
+            account = create_staff(
+                session, username=username, password=password, role=role, now=utcnow()
+            )
         except ServiceError as exc:
             details = "; ".join(f"{e.pointer}: {e.detail}" for e in exc.errors)
             raise click.ClickException(f"{exc.detail} {details}".strip()) from None
@@ -150,13 +142,11 @@ def accounts_create(username: str, role: str, password_env: str) -> None:
 @click.option("--enable", is_flag=True, help="Re-enable instead.")
 def accounts_disable(username: str, enable: bool) -> None:
     """Disable an account (its tokens stop working at once), or re-enable it."""
-    from app.db import utcnow
-    from app.services.accounts import find_by_username, set_disabled
-
-    with container().db.session() as session:
+    with container().unit_of_work() as uow:
+        session = uow.session
         try:
-            account = find_by_username(session, username)
-            set_disabled(session, account.id, not enable, utcnow())
+            account = find_by_username(session, username=username)
+            set_disabled(session, account_id=account.id, disabled=not enable, now=utcnow())
         except ServiceError as exc:
             raise click.ClickException(exc.detail) from None
     click.echo(f"{'enabled' if enable else 'disabled'} {username}")
@@ -165,9 +155,8 @@ def accounts_disable(username: str, enable: bool) -> None:
 @accounts_cli.command("list")
 def accounts_list() -> None:
     """List accounts."""
-    from app.services.accounts import list_accounts
-
-    with container().db.session() as session:
+    with container().unit_of_work() as uow:
+        session = uow.session
         for a in list_accounts(session):
             state = "disabled" if a.disabled_at else "active"
             who = a.username or f"(phone ...{a.phone_hint or ''})"
@@ -177,11 +166,10 @@ def accounts_list() -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Create demo staff and regions (idempotent; refused in production)."""
-    from app.services.demo import seed
-
     c = container()
     if c.settings.production:
         raise click.ClickException("demo data is never loaded in production mode")
-    with c.db.session() as session:
-        for line in seed(session, c.settings):
+    with c.unit_of_work() as uow:
+        session = uow.session
+        for line in seed(session, settings=c.settings):
             click.echo(line)

@@ -21,10 +21,14 @@ class ServiceError(Exception):
     type_slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str = "", errors: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self, detail: str = "", errors: Sequence[FieldError] = (), *, keep_changes: bool = False
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = list(errors)
+        # True when what the service wrote before failing must still commit (see unit_of_work)
+        self.keep_changes = keep_changes
 
 
 class InvalidInput(ServiceError):

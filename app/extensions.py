@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from sqlalchemy.orm import Session
 
 from app.problems import ProblemApi
+from app.unit_of_work import UnitOfWork, unit_of_work
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -50,6 +53,10 @@ class Container:
     keyring: Keyring
     relay: Relay
 
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work for a job or a command: committed (then acted on) at the end."""
+        return unit_of_work(self.db.sessionmaker, relay=self.relay, clock=self.clock)
+
 
 def container() -> Container:
     """The current app's container."""
@@ -61,10 +68,44 @@ def now() -> datetime:
     return container().clock()
 
 
+def request_unit_of_work() -> UnitOfWork:
+    """The request's unit of work, opened on first use, finished by `finish_request`."""
+    uow: UnitOfWork | None = g.get("unit_of_work")
+    if uow is None:
+        c = container()
+        uow = UnitOfWork(c.db.sessionmaker(), relay=c.relay, clock=c.clock)
+        g.unit_of_work = uow
+    return uow
+
+
 def db_session() -> Session:
-    """The request's database session, opened on first use and closed at teardown."""
-    session: Session | None = g.get("db_session")
-    if session is None:
-        session = container().db.sessionmaker()
-        g.db_session = session
-    return session
+    """The request's database session (services flush; the request's unit commits)."""
+    return request_unit_of_work().session
+
+
+def finish_request(error: BaseException | None) -> None:
+    """Commit the request's unit of work (or roll it back after an error), if it was used."""
+    uow: UnitOfWork | None = g.get("unit_of_work")
+    if uow is not None:
+        uow.finish(error)
+
+
+def close_request() -> None:
+    """Close the request's session (teardown)."""
+    uow: UnitOfWork | None = g.pop("unit_of_work", None)
+    if uow is not None:
+        uow.close()
+
+
+class HealthcodeFlask(Flask):
+    """Flask with one unit of work per request, committed when the view returns."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        """Run the view, then commit its unit of work (or roll it back if it raised)."""
+        try:
+            response = super().dispatch_request()
+        except BaseException as exc:
+            finish_request(exc)
+            raise
+        finish_request(None)
+        return response

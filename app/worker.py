@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from rq import Worker
 from rq.serializers import JSONSerializer
 
 from app.extensions import container
+from app.jobs.runtime import dispose_after_fork
 
 
 def register_worker_cli(app: Flask) -> None:
@@ -18,6 +21,7 @@ def register_worker_cli(app: Flask) -> None:
     def worker(burst: bool) -> None:
         """Run an RQ worker for the healthcode queue."""
         c = container()
+        os.register_at_fork(after_in_child=lambda: dispose_after_fork(c))
         w = Worker(
             [c.settings.queue_name],
             connection=c.redis,

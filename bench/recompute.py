@@ -207,15 +207,22 @@ def wait_for(check, timeout: float, every: float = 0.2):  # type: ignore[no-unty
 def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
     """Publish a copy of the default policy and time the chunked recompute by the workers."""
     from app.db import utcnow
-    from app.services import rulesets
+    from app.services import jobs, rulesets
     from risk import load_default_policy
 
     c = app.extensions["healthcode"]
-    with app.app_context(), c.db.session() as session:
-        draft = rulesets.create_draft(session, None, load_default_policy(), utcnow(), "bench")
+    with app.app_context(), c.unit_of_work() as uow:
+        session = uow.session
+        draft = rulesets.create_draft(
+            session, actor=None, document=load_default_policy(), now=utcnow(), description="bench"
+        )
         started = time.perf_counter()
-        job = rulesets.publish(
-            session, c.relay, None, draft.version, utcnow(), c.settings.recompute_chunk
+        job = jobs.start_publish(
+            session,
+            actor=None,
+            version=draft.version,
+            now=utcnow(),
+            chunk_people=c.settings.recompute_chunk,
         )
         job_id = job.id
 
@@ -247,10 +254,16 @@ def api_key(app) -> str:  # type: ignore[no-untyped-def]
     c = app.extensions["healthcode"]
     with app.app_context(), c.db.session() as session:
         official = create_staff(
-            session, f"bench.{RUN.lower()}", "bench-password-1", "official", utcnow()
+            session,
+            username=f"bench.{RUN.lower()}",
+            password="bench-password-1",
+            role="official",
+            now=utcnow(),
         )
         actor = Principal("account", official.id, role="official")
-        return create_key(session, "bench", ["feed:tests"], actor, utcnow())[1]
+        return create_key(session, name="bench", scopes=["feed:tests"], actor=actor, now=utcnow())[
+            1
+        ]
 
 
 def ingestion(base: str, key: str, dsn: str, batches: int, now: datetime) -> tuple[float, float]:
@@ -428,8 +441,8 @@ def main() -> int:
         log(f"generating {args.people} people")
         generate(dsn, args.people, c.settings.id_hash_key, now)
     with app.app_context(), c.db.session() as session:
-        init_keys(session, c.keyring, c.settings, now)
-        init_default(session, now)
+        init_keys(session, keyring=c.keyring, settings=c.settings, now=now)
+        init_default(session, now=now)
 
     workers = start_workers(env, WORKERS)
     server: subprocess.Popen[bytes] | None = None

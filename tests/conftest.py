@@ -120,8 +120,8 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     container = _session_app.extensions["healthcode"]
     container.clock = utcnow
     with container.db.session() as session:
-        init_keys(session, container.keyring, container.settings, utcnow())
-        init_default(session, utcnow())
+        init_keys(session, keyring=container.keyring, settings=container.settings, now=utcnow())
+        init_default(session, now=utcnow())
     yield _session_app
     container.clock = utcnow
 
@@ -156,7 +156,9 @@ def make_staff(app: Flask) -> Callable[..., str]:
     def factory(role: str, username: str | None = None) -> str:
         username = username or f"{role.replace('_', '')}{uuid.uuid4().hex[:6]}"
         with app.extensions["healthcode"].db.session() as session:
-            create_staff(session, username, "password-123", role, utcnow())
+            create_staff(
+                session, username=username, password="password-123", role=role, now=utcnow()
+            )
         return username
 
     return factory

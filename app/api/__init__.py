@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
+from app.api.accounts.routes import blp as accounts
+from app.api.apikeys.routes import blp as apikeys
+from app.api.auth.routes import blp as auth
+from app.api.feeds.recent import blp as feed_batches
+from app.api.feeds.routes import blp as feeds
+from app.api.health.routes import blp as health
+from app.api.jobs.routes import blp as jobs
+from app.api.keys.routes import blp as keys
+from app.api.me.routes import blp as me
+from app.api.persons.history import blp as person_history
+from app.api.persons.routes import blp as persons
+from app.api.regions.routes import blp as regions
+from app.api.rulesets.routes import blp as rulesets
+from app.api.stats.overview import blp as stats_overview
+from app.api.stats.routes import blp as stats
+from app.api.trust.routes import blp as trust
+from app.api.verify.routes import blp as verify
+
 
 def register_blueprints(api: Api) -> None:
     """Register every blueprint (after api.init_app)."""
-    from app.api.accounts.routes import blp as accounts
-    from app.api.apikeys.routes import blp as apikeys
-    from app.api.auth.routes import blp as auth
-    from app.api.feeds.routes import blp as feeds
-    from app.api.health.routes import blp as health
-    from app.api.jobs.routes import blp as jobs
-    from app.api.keys.routes import blp as keys
-    from app.api.me.routes import blp as me
-    from app.api.persons.routes import blp as persons
-    from app.api.regions.routes import blp as regions
-    from app.api.rulesets.routes import blp as rulesets
-    from app.api.stats.routes import blp as stats
-    from app.api.trust.routes import blp as trust
-    from app.api.verify.routes import blp as verify
 
     for blueprint in (
         health,
@@ -29,13 +33,16 @@ def register_blueprints(api: Api) -> None:
         apikeys,
         me,
         persons,
+        person_history,
         verify,
         trust,
         keys,
         feeds,
+        feed_batches,
         regions,
         rulesets,
         jobs,
         stats,
+        stats_overview,
     ):
         api.register_blueprint(blueprint)

@@ -18,27 +18,36 @@ def recompute_expired() -> int:
     total = 0
     with job_container() as c:
         for _ in range(MAX_ROUNDS):
-            with c.db.session() as session:
+            with c.unit_of_work() as uow:  # one unit per round
                 now = c.clock()
-                people = expired(session, now)
+                people = expired(uow.session, now=now)
                 if not people:
                     return total
-                total += recompute_people(session, c.settings, people, now).people
+                stats = recompute_people(uow.session, settings=c.settings, ids=people, now=now)
+                total += stats.people
         return total  # more are due: the next run carries on
 
 
 def maintain_trust() -> int:
     """Drop revocations and retired keys that no longer cover any valid code (RQ job)."""
-    with job_container() as c, c.db.session() as session:
-        return trust.prune(session, c.clock()) + keys.expire_retired(session, c.clock())
+    with job_container() as c, c.unit_of_work() as uow:
+        now = c.clock()
+        return trust.prune(uow.session, now=now) + keys.expire_retired(uow.session, now=now)
 
 
 def relay_outbox() -> int:
     """Send pending and lost outbox entries to RQ (run by the scheduler, not as a job)."""
-    with job_container() as c, c.db.session() as session:
+    with job_container() as c, c.unit_of_work() as uow:
+        session = uow.session
         stale = timedelta(seconds=c.settings.outbox_stale_after)
-        sent = outbox.relay(session, c.redis, c.settings.queue_name, c.clock(), stale)
-        failed = apply.give_up_exhausted(session, c.clock(), stale)
+        sent = outbox.relay(
+            session,
+            redis=c.redis,
+            queue_name=c.settings.queue_name,
+            now=c.clock(),
+            stale_after=stale,
+        )
+        failed = apply.give_up_exhausted(session, now=c.clock(), stale_after=stale)
         if failed:
             log.error("%d outbox entries failed for good; see /v1/stats", failed)
         return sent

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -13,25 +12,11 @@ from flask import g, request
 
 from app.errors import AuthenticationFailed, PermissionDenied
 from app.extensions import container, db_session
+from app.feed_kinds import SCOPES
+from app.principal import ActorKind, Principal
+from app.services.auth import resolve_bearer
 
 F = TypeVar("F", bound=Callable[..., Any])
-SCOPES = ("checkpoint", "feed:tests", "feed:travel", "feed:contacts")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller: an account with a role, or an API key with scopes."""
-
-    kind: str
-    id: uuid.UUID
-    role: str | None = None
-    scopes: frozenset[str] = frozenset()
-    person_id: uuid.UUID | None = None
-
-    @property
-    def label(self) -> str:
-        """A log-safe description (no secrets)."""
-        return f"{self.kind}:{self.role or ','.join(sorted(self.scopes))}:{self.id}"
 
 
 @dataclass(frozen=True)
@@ -44,7 +29,7 @@ class Access:
 
     def allows(self, principal: Principal) -> bool:
         """True when this principal may call the endpoint."""
-        if principal.kind == "api_key":
+        if principal.kind == ActorKind.API_KEY:
             return bool(principal.scopes.intersection(self.scopes))
         return principal.role in self.roles
 
@@ -67,12 +52,11 @@ def _bearer_token() -> str | None:
 
 def authenticate() -> Principal:
     """Resolve the bearer credential to a principal or raise AuthenticationFailed."""
-    from app.services import auth as auth_service
-
     token = _bearer_token()
     if token is None:
         raise AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
-    principal = auth_service.resolve_bearer(db_session(), container().settings, token)
+    principal = resolve_bearer(db_session(), settings=container().settings, token=token)
+    principal = replace(principal, request_id=g.get("request_id"))
     g.principal = principal
     g.principal_label = principal.label
     return principal

@@ -15,7 +15,7 @@ from app.db import new_id
 from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.models import Account, Role
 from app.models.accounts import STAFF_ROLES
-from app.security.access import Principal
+from app.principal import Principal
 from app.security.hashing import hash_password
 from app.services import audit
 
@@ -38,15 +38,15 @@ def validate_new_staff(username: str, password: str, role: str) -> None:
 
 def create_staff(
     session: Session,
+    *,
     username: str,
     password: str,
     role: str,
     now: datetime,
     actor: Principal | None = None,
-    *,
     enforce_policy: bool = True,
 ) -> Account:
-    """Create a staff account with a hashed password, then commit."""
+    """Create a staff account with a hashed password."""
     username = username.strip().lower()
     if enforce_policy:
         validate_new_staff(username, password, role)
@@ -61,16 +61,22 @@ def create_staff(
         created_by=actor.id if actor and actor.kind == "account" else None,
     )
     session.add(account)
-    audit.record(session, actor, "account.create", "account", str(account.id), role=role)
+    audit.record(
+        session,
+        actor=actor,
+        action="account.create",
+        target_type="account",
+        target_id=str(account.id),
+        role=role,
+    )
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise Conflict(f"The username {username!r} is taken.") from None
     return account
 
 
-def list_accounts(session: Session, role: str | None = None) -> Sequence[Account]:
+def list_accounts(session: Session, *, role: str | None = None) -> Sequence[Account]:
     """All accounts, newest first, optionally of one role."""
     query = select(Account).order_by(Account.created_at.desc())
     if role:
@@ -78,7 +84,7 @@ def list_accounts(session: Session, role: str | None = None) -> Sequence[Account
     return session.scalars(query.limit(1000)).all()
 
 
-def get_account(session: Session, account_id: uuid.UUID) -> Account:
+def get_account(session: Session, *, account_id: uuid.UUID) -> Account:
     """One account or NotFound."""
     account = session.get(Account, account_id)
     if account is None:
@@ -88,28 +94,29 @@ def get_account(session: Session, account_id: uuid.UUID) -> Account:
 
 def set_disabled(
     session: Session,
+    *,
     account_id: uuid.UUID,
     disabled: bool,
     now: datetime,
     actor: Principal | None = None,
 ) -> Account:
-    """Disable (tokens stop working at once) or re-enable an account, then commit."""
-    account = get_account(session, account_id)
+    """Disable (tokens stop working at once) or re-enable an account."""
+    account = get_account(session, account_id=account_id)
     if actor is not None and actor.id == account.id and disabled:
         raise Conflict("You cannot disable your own account.")
     account.disabled_at = now if disabled else None
     audit.record(
         session,
-        actor,
-        "account.disable" if disabled else "account.enable",
-        "account",
-        str(account.id),
+        actor=actor,
+        action="account.disable" if disabled else "account.enable",
+        target_type="account",
+        target_id=str(account.id),
     )
-    session.commit()
+    session.flush()
     return account
 
 
-def find_by_username(session: Session, username: str) -> Account:
+def find_by_username(session: Session, *, username: str) -> Account:
     """The account with this username, or NotFound."""
     account = session.scalars(
         select(Account).where(Account.username == username.strip().lower())

@@ -12,15 +12,16 @@ from sqlalchemy.orm import Session
 
 from app.db import new_id
 from app.errors import FieldError, InvalidInput, NotFound
+from app.feed_kinds import SCOPES
 from app.models import ApiKey, Role
-from app.security.access import SCOPES, Principal
+from app.principal import Principal
 from app.security.hashing import token_hash
 from app.services import audit
 from app.services.auth import API_KEY_PREFIX
 
 
 def create_key(
-    session: Session, name: str, scopes: Sequence[str], actor: Principal, now: datetime
+    session: Session, *, name: str, scopes: Sequence[str], actor: Principal, now: datetime
 ) -> tuple[ApiKey, str]:
     """Create a key; returns the row and the secret, which is never shown again."""
     unknown = [s for s in scopes if s not in SCOPES]
@@ -41,8 +42,15 @@ def create_key(
         created_at=now,
     )
     session.add(key)
-    audit.record(session, actor, "api_key.create", "api_key", str(key.id), scopes=key.scopes)
-    session.commit()
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.create",
+        target_type="api_key",
+        target_id=str(key.id),
+        scopes=key.scopes,
+    )
+    session.flush()
     return key, secret
 
 
@@ -52,13 +60,13 @@ def _visible(query, actor: Principal):  # type: ignore[no-untyped-def]
     return query.where(ApiKey.created_by == actor.id)
 
 
-def list_keys(session: Session, actor: Principal) -> Sequence[ApiKey]:
+def list_keys(session: Session, *, actor: Principal) -> Sequence[ApiKey]:
     """Keys the caller may see: an admin sees all, an official their own."""
     query = _visible(select(ApiKey).order_by(ApiKey.created_at.desc()), actor)
     return session.scalars(query).all()
 
 
-def revoke_key(session: Session, key_id: uuid.UUID, actor: Principal, now: datetime) -> ApiKey:
+def revoke_key(session: Session, *, key_id: uuid.UUID, actor: Principal, now: datetime) -> ApiKey:
     """Revoke a key the caller may see; it stops working at once."""
     key: ApiKey | None = session.scalars(
         _visible(select(ApiKey).where(ApiKey.id == key_id), actor)
@@ -67,6 +75,12 @@ def revoke_key(session: Session, key_id: uuid.UUID, actor: Principal, now: datet
         raise NotFound("No such API key.")
     if key.revoked_at is None:
         key.revoked_at = now
-        audit.record(session, actor, "api_key.revoke", "api_key", str(key.id))
-        session.commit()
+        audit.record(
+            session,
+            actor=actor,
+            action="api_key.revoke",
+            target_type="api_key",
+            target_id=str(key.id),
+        )
+        session.flush()
     return key

@@ -1,8 +1,9 @@
-"""Applying outbox work: feed batches, targeted recomputes and job chunks."""
+"""Applying outbox work: one handler per topic (feed batches, targeted recomputes, job chunks)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,30 +11,70 @@ from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import ContactEvent, FeedBatch, LabTest, OutboxEntry, Stay
+from app.feed_kinds import FEEDS
+from app.models import FeedBatch, OutboxEntry
 from app.services import jobs, outbox
+from app.services.outbox import Topic
 from app.services.recompute import recompute_people
+from app.states import BatchStatus
+
+Handler = Callable[[Session, Settings, dict[str, Any], datetime], None]
 
 
-def apply_batch(session: Session, settings: Settings, batch_id: uuid.UUID, now: datetime) -> None:
-    """Recompute everyone a batch touched and mark it applied (not committed)."""
+def _apply_batch(
+    session: Session, settings: Settings, payload: dict[str, Any], now: datetime
+) -> None:
+    """Recompute everyone a batch touched and mark it applied."""
+    batch_id = uuid.UUID(payload["batch_id"])
     batch = session.get(FeedBatch, batch_id)
-    if batch is None or batch.status == "applied":
+    if batch is None or batch.status == BatchStatus.APPLIED:
         return
     people = session.scalars(
         union(
             *(
-                select(m.person_id).where(m.batch_id == batch_id)
-                for m in (LabTest, Stay, ContactEvent)
+                select(spec.model.person_id).where(spec.model.batch_id == batch_id)
+                for spec in FEEDS.values()
             )
         )
     ).all()
-    recompute_people(session, settings, list(people), now)
-    batch.status, batch.applied_at = "applied", now
+    recompute_people(session, settings=settings, ids=list(people), now=now)
+    batch.status, batch.applied_at = BatchStatus.APPLIED, now
 
 
-def process(session: Session, settings: Settings, entry_id: int, now: datetime) -> bool:
-    """Do one outbox entry exactly once; its effects and done mark commit together."""
+def _recompute_people(
+    session: Session, settings: Settings, payload: dict[str, Any], now: datetime
+) -> None:
+    ids = [uuid.UUID(p) for p in payload["people"]]
+    recompute_people(session, settings=settings, ids=ids, now=now)
+
+
+def _job_chunk(
+    session: Session, settings: Settings, payload: dict[str, Any], now: datetime
+) -> None:
+    jobs.run_chunk(session, settings=settings, payload=payload, now=now)
+
+
+HANDLERS: dict[Topic, Handler] = {
+    Topic.APPLY_BATCH: _apply_batch,
+    Topic.RECOMPUTE_PEOPLE: _recompute_people,
+    Topic.JOB_CHUNK: _job_chunk,
+}
+"""What carries out each outbox topic (every topic has one handler; a test checks it)."""
+
+
+def start(session: Session, *, entry_id: int) -> None:
+    """Show that an entry's work has begun (a batch turns `applying`); its own small unit."""
+    entry = session.get(OutboxEntry, entry_id)
+    if entry is None or entry.done_at is not None or entry.topic != Topic.APPLY_BATCH:
+        return
+    batch = session.get(FeedBatch, uuid.UUID(entry.payload["batch_id"]))
+    if batch is not None and batch.status == BatchStatus.QUEUED:
+        batch.status = BatchStatus.APPLYING
+        session.flush()
+
+
+def process(session: Session, *, settings: Settings, entry_id: int, now: datetime) -> bool:
+    """Do one outbox entry exactly once: its effects and its done mark commit together."""
     # Claim the entry first: a row lock on PostgreSQL, the write lock on SQLite. A duplicate
     # delivery of the same entry then waits here and finds it done.
     session.execute(
@@ -41,52 +82,35 @@ def process(session: Session, settings: Settings, entry_id: int, now: datetime) 
     )
     entry = session.get(OutboxEntry, entry_id, populate_existing=True)
     if entry is None or entry.done_at is not None:
-        session.commit()
         return False
-    payload: dict[str, Any] = entry.payload
-    if entry.topic == "apply_batch":
-        _mark_applying(session, uuid.UUID(payload["batch_id"]))
-        apply_batch(session, settings, uuid.UUID(payload["batch_id"]), now)
-    elif entry.topic == "recompute_people":
-        recompute_people(session, settings, [uuid.UUID(p) for p in payload["people"]], now)
-    elif entry.topic == "job_chunk":
-        jobs.run_chunk(session, settings, payload, now)
-    else:
-        raise ValueError(f"unknown outbox topic {entry.topic!r}")
-    outbox.mark_done(session, [entry_id], now)
-    session.commit()
+    HANDLERS[Topic(entry.topic)](session, settings, entry.payload, now)
+    outbox.mark_done(session, entry_ids=[entry_id], now=now)
+    session.flush()
     return True
 
 
-def _mark_applying(session: Session, batch_id: uuid.UUID) -> None:
-    batch = session.get(FeedBatch, batch_id)
-    if batch is not None and batch.status == "queued":
-        batch.status = "applying"
-        session.commit()
-
-
-def _fail_target(session: Session, entry: OutboxEntry, error: str, now: datetime) -> None:
-    if entry.topic == "apply_batch":
+def _fail_target(session: Session, *, entry: OutboxEntry, error: str, now: datetime) -> None:
+    if entry.topic == Topic.APPLY_BATCH:
         batch = session.get(FeedBatch, uuid.UUID(entry.payload["batch_id"]))
         if batch is not None:
-            batch.status, batch.error = "failed", error[:500]
-    elif entry.topic == "job_chunk":
-        jobs.fail(session, uuid.UUID(entry.payload["job_id"]), error, now)
+            batch.status, batch.error = BatchStatus.FAILED, error[:500]
+    elif entry.topic == Topic.JOB_CHUNK:
+        jobs.fail(session, job_id=uuid.UUID(entry.payload["job_id"]), error=error, now=now)
 
 
-def record_failure(session: Session, entry_id: int, error: str, now: datetime) -> None:
-    """Note a failed attempt; after the last one the batch or job is marked failed; commits."""
-    session.rollback()
+def record_failure(session: Session, *, entry_id: int, error: str, now: datetime) -> None:
+    """Note a failed attempt (in a fresh unit of work); after the last one its batch or job
+    is marked failed."""
     entry = session.get(OutboxEntry, entry_id)
     if entry is None:
         return
     entry.last_error = error[:500]
     if entry.attempts >= outbox.MAX_ATTEMPTS:
-        _fail_target(session, entry, error, now)
-    session.commit()
+        _fail_target(session, entry=entry, error=error, now=now)
+    session.flush()
 
 
-def give_up_exhausted(session: Session, now: datetime, stale_after: timedelta) -> int:
+def give_up_exhausted(session: Session, *, now: datetime, stale_after: timedelta) -> int:
     """Entries sent the maximum number of times and lost again: fail their batch or job."""
     entries = session.scalars(
         select(OutboxEntry).where(
@@ -98,6 +122,6 @@ def give_up_exhausted(session: Session, now: datetime, stale_after: timedelta) -
     for entry in entries:
         entry.last_error = entry.last_error or "lost after the last retry"
         entry.attempts = outbox.MAX_ATTEMPTS + 1  # reported once
-        _fail_target(session, entry, entry.last_error, now)
-    session.commit()
+        _fail_target(session, entry=entry, error=entry.last_error, now=now)
+    session.flush()
     return len(entries)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import AuthenticationFailed, FieldError, InvalidInput
 from app.models import Account, ApiKey, OtpChallenge, RefreshToken, Role
-from app.security.access import Principal
+from app.principal import ActorKind, Principal
 from app.security.hashing import keyed_hash, token_hash, verify_password
 from app.security.tokens import issue_access_token, read_access_token
 from app.sms import SmsBackend
@@ -64,7 +64,7 @@ def _otp_hash(settings: Settings, challenge_key: str, code: str) -> str:
 
 
 def request_otp(
-    session: Session, settings: Settings, sms: SmsBackend, raw_phone: str, now: datetime
+    session: Session, *, settings: Settings, sms: SmsBackend, raw_phone: str, now: datetime
 ) -> None:
     """Create a fresh 6-digit code for a phone (replacing open ones) and send it."""
     phone = normalize_phone(raw_phone)
@@ -84,12 +84,12 @@ def request_otp(
     )
     challenge.code_hash = _otp_hash(settings, str(challenge.id), code)
     session.add(challenge)
-    session.commit()
+    session.flush()
     sms.send_otp(phone, code, max(1, settings.otp_ttl // 60))
 
 
 def verify_otp(
-    session: Session, settings: Settings, raw_phone: str, code: str, now: datetime
+    session: Session, *, settings: Settings, raw_phone: str, code: str, now: datetime
 ) -> Account:
     """Check a code (single use, limited attempts, expiring); create the resident if new."""
     phone = normalize_phone(raw_phone)
@@ -109,8 +109,7 @@ def verify_otp(
         challenge.consumed_at = now  # the last allowed attempt burns the code either way
     expected = _otp_hash(settings, str(challenge.id), code)
     if not hmac.compare_digest(expected, challenge.code_hash):
-        session.commit()
-        raise failure
+        raise AuthenticationFailed(failure.detail, keep_changes=True)  # the attempt counts
     challenge.consumed_at = now
     account = session.scalars(select(Account).where(Account.phone_hash == p_hash)).first()
     if account is None:
@@ -119,14 +118,13 @@ def verify_otp(
         )
         session.add(account)
     if not account.active:
-        session.commit()
-        raise AuthenticationFailed("This account is disabled.")
+        raise AuthenticationFailed("This account is disabled.", keep_changes=True)
     account.last_login_at = now
     session.flush()
     return account
 
 
-def login_password(session: Session, username: str, password: str, now: datetime) -> Account:
+def login_password(session: Session, *, username: str, password: str, now: datetime) -> Account:
     """Check a staff member's username and password."""
     account = session.scalars(select(Account).where(Account.username == username)).first()
     ok = verify_password(account.password_hash if account else None, password)
@@ -138,12 +136,13 @@ def login_password(session: Session, username: str, password: str, now: datetime
 
 def issue_tokens(
     session: Session,
+    *,
     settings: Settings,
     account: Account,
     now: datetime,
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
-    """Create an access token and a new refresh token, then commit."""
+    """Create an access token and a new refresh token."""
     refresh = "hcr_" + secrets.token_urlsafe(32)
     session.add(
         RefreshToken(
@@ -154,7 +153,7 @@ def issue_tokens(
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl),
         )
     )
-    session.commit()
+    session.flush()
     access = issue_access_token(
         settings.secret_key,
         settings.issuer,
@@ -166,7 +165,9 @@ def issue_tokens(
     return TokenPair(access, refresh, settings.access_token_ttl)
 
 
-def refresh_tokens(session: Session, settings: Settings, refresh: str, now: datetime) -> TokenPair:
+def refresh_tokens(
+    session: Session, *, settings: Settings, refresh: str, now: datetime
+) -> TokenPair:
     """Rotate a refresh token; reuse of a rotated token revokes its whole family."""
     failure = AuthenticationFailed("The refresh token is invalid, expired or revoked.")
     row = session.scalars(
@@ -180,9 +181,8 @@ def refresh_tokens(session: Session, settings: Settings, refresh: str, now: date
             .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        session.commit()
         log.warning("refresh token reuse detected; family revoked")
-        raise failure
+        raise AuthenticationFailed(failure.detail, keep_changes=True)
     account = session.get(Account, row.account_id)
     if row.expires_at <= now or account is None or not account.active:
         raise failure
@@ -193,12 +193,13 @@ def refresh_tokens(session: Session, settings: Settings, refresh: str, now: date
         .returning(RefreshToken.id)
     ).first()
     if claimed is None:  # a concurrent refresh used it first: treat as reuse
-        session.rollback()
         raise failure
-    return issue_tokens(session, settings, account, now, family_id=row.family_id)
+    return issue_tokens(
+        session, settings=settings, account=account, now=now, family_id=row.family_id
+    )
 
 
-def logout(session: Session, refresh: str, now: datetime) -> None:
+def logout(session: Session, *, refresh: str, now: datetime) -> None:
     """Revoke a refresh token (and its rotation family); unknown tokens are ignored."""
     row = session.scalars(
         select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh))
@@ -209,23 +210,23 @@ def logout(session: Session, refresh: str, now: datetime) -> None:
             .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-    session.commit()
+    session.flush()
 
 
-def resolve_bearer(session: Session, settings: Settings, token: str) -> Principal:
+def resolve_bearer(session: Session, *, settings: Settings, token: str) -> Principal:
     """Turn a bearer credential (JWT or API key) into a principal, checking it is live."""
     if token.startswith(API_KEY_PREFIX):
-        return _resolve_api_key(session, token)
+        return _resolve_api_key(session, token=token)
     claims = read_access_token(settings.secret_key, settings.issuer, token)
     if claims is None:
         raise AuthenticationFailed("The access token is invalid or expired.")
     account = session.get(Account, claims.account_id)
     if account is None or not account.active or account.role != claims.role:
         raise AuthenticationFailed("The account is disabled or no longer exists.")
-    return Principal("account", account.id, role=account.role, person_id=account.person_id)
+    return Principal(ActorKind.ACCOUNT, account.id, role=account.role, person_id=account.person_id)
 
 
-def _resolve_api_key(session: Session, token: str) -> Principal:
+def _resolve_api_key(session: Session, *, token: str) -> Principal:
     failure = AuthenticationFailed("The API key is invalid or revoked.")
     parts = token.split("_")
     if len(parts) != 3:
@@ -238,4 +239,4 @@ def _resolve_api_key(session: Session, token: str) -> Principal:
         raise failure
     if not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise failure
-    return Principal("api_key", key.id, scopes=frozenset(key.scopes))
+    return Principal(ActorKind.API_KEY, key.id, scopes=frozenset(key.scopes))

@@ -1,4 +1,4 @@
-"""Loading people's facts (tests, stays with region levels, contacts) for the risk engine."""
+"""Loading people's facts (every feed kind's records; stays with region levels) for the engine."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from app.models import ContactEvent, LabTest, Person, RegionLevel, Stay
-from risk import Contact, Facts, LevelPeriod, TestRecord
-from risk import Stay as StayFact
+from app.feed_kinds import FEEDS
+from app.models import Person, RegionLevel
+from risk import Facts, LevelPeriod
 
 EMPTY = Facts()
 
@@ -86,45 +86,21 @@ class RegionTimeline:
         )
 
 
-def load_facts(session: Session, timeline: RegionTimeline, where: Any) -> dict[uuid.UUID, Facts]:
-    """Facts for the people selected by `where(person_id_column)`."""
-    tests: dict[uuid.UUID, list[TestRecord]] = defaultdict(list)
-    stays: dict[uuid.UUID, list[StayFact]] = defaultdict(list)
-    contacts: dict[uuid.UUID, list[Contact]] = defaultdict(list)
+def load_facts(session: Session, *, timeline: RegionTimeline, where: Any) -> dict[uuid.UUID, Facts]:
+    """Facts for the people selected by `where(person_id_column)`, one query per feed kind."""
+    found: dict[uuid.UUID, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     conn = session.connection()
-    for pid, rid, kind, result, sampled in conn.execute(
-        select(
-            LabTest.person_id, LabTest.record_id, LabTest.kind, LabTest.result, LabTest.sampled_at
-        ).where(where(LabTest.person_id))
-    ).all():
-        tests[pid].append(TestRecord(rid, kind, result, sampled))
-    for pid, rid, code, arrived, departed in conn.execute(
-        select(
-            Stay.person_id, Stay.record_id, Stay.region_code, Stay.arrived_at, Stay.departed_at
-        ).where(where(Stay.person_id))
-    ).all():
-        stays[pid].append(
-            StayFact(rid, code, arrived, departed, timeline.overlapping(code, arrived, departed))
-        )
-    for pid, rid, kind, exposed in conn.execute(
-        select(
-            ContactEvent.person_id,
-            ContactEvent.record_id,
-            ContactEvent.kind,
-            ContactEvent.exposed_at,
-        ).where(where(ContactEvent.person_id))
-    ).all():
-        contacts[pid].append(Contact(rid, kind, exposed))
-    people = set(tests) | set(stays) | set(contacts)
+    for spec in FEEDS.values():
+        query = select(*spec.fact_query_columns()).where(where(spec.model.person_id))
+        for pid, *row in conn.execute(query).all():
+            found[pid][spec.facts_key].append(spec.to_fact(tuple(row), timeline))
     return {
-        pid: Facts(
-            tuple(tests.get(pid, ())), tuple(stays.get(pid, ())), tuple(contacts.get(pid, ()))
-        )
-        for pid in people
+        pid: Facts(**{key: tuple(records) for key, records in by_key.items()})
+        for pid, by_key in found.items()
     }
 
 
-def person_ids(session: Session, where: Any, lock: bool = False) -> Sequence[uuid.UUID]:
+def person_ids(session: Session, *, where: Any, lock: bool = False) -> Sequence[uuid.UUID]:
     """The ids of the people selected, locked for update when asked (PostgreSQL)."""
     query = select(Person.id).where(where(Person.id)).order_by(Person.id)
     if lock and session.get_bind().dialect.name == "postgresql":
@@ -133,9 +109,9 @@ def person_ids(session: Session, where: Any, lock: bool = False) -> Sequence[uui
 
 
 def people_with_facts(
-    session: Session, where: Any, lock: bool = False
+    session: Session, *, where: Any, lock: bool = False
 ) -> list[tuple[uuid.UUID, Facts]]:
     """Every selected person with their facts (the empty facts when they have no records)."""
-    ids = person_ids(session, where, lock=lock)
-    facts = load_facts(session, RegionTimeline.load(session), where)
+    ids = person_ids(session, where=where, lock=lock)
+    facts = load_facts(session, timeline=RegionTimeline.load(session), where=where)
     return [(pid, facts.get(pid, EMPTY)) for pid in ids]

@@ -14,32 +14,16 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import new_id, new_ids, ordered_ids
-from app.errors import FieldError, InvalidInput, NotFound
-from app.models import ContactEvent, FeedBatch, LabTest, Person, Region, Role, Stay
-from app.security.access import Principal
+from app.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from app.feed_kinds import FEEDS, FeedKind, FeedSpec
+from app.models import FeedBatch, Person, Region, Role
+from app.principal import ActorKind, Principal
 from app.services import outbox
 from app.services.identity import id_hash, normalize_id_number
 from app.services.upsert import copy_insert_ignore
+from app.states import BatchStatus
 from app.timestamps import parse_rfc3339
 
-KINDS = ("tests", "travel", "contacts")
-SCOPE = {"tests": "feed:tests", "travel": "feed:travel", "contacts": "feed:contacts"}
-MODELS: dict[str, Any] = {"tests": LabTest, "travel": Stay, "contacts": ContactEvent}
-FIELDS = {
-    "tests": {"record_id", "id_number", "kind", "result", "sampled_at"},
-    "travel": {"record_id", "id_number", "region_code", "arrived_at", "departed_at"},
-    "contacts": {"record_id", "id_number", "kind", "exposed_at"},
-}
-REQUIRED = {
-    "tests": {"record_id", "id_number", "kind", "result", "sampled_at"},
-    "travel": {"record_id", "id_number", "region_code", "arrived_at"},
-    "contacts": {"record_id", "id_number", "kind", "exposed_at"},
-}
-CHOICES = {
-    ("tests", "kind"): ("pcr", "antigen"),
-    ("tests", "result"): ("positive", "negative"),
-    ("contacts", "kind"): ("close", "secondary"),
-}
 TIMES = {"sampled_at", "exposed_at", "arrived_at", "departed_at"}
 
 
@@ -51,7 +35,6 @@ class IngestResult:
     accepted: int
     duplicates: int
     rejected: list[dict[str, Any]] = field(default_factory=list)
-    outbox_ids: list[int] = field(default_factory=list)
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -78,17 +61,17 @@ def clean_text(value: Any, limit: int) -> str:
 
 
 def _check_record(
-    kind: str, raw: Any, regions: Callable[[str], bool], latest: datetime
+    spec: FeedSpec, raw: Any, regions: Callable[[str], bool], latest: datetime
 ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
     if not isinstance(raw, Mapping):
         return None, [{"pointer": "", "detail": "Each record must be an object."}]
     errors: list[dict[str, str]] = []
-    for name in sorted(set(raw) - FIELDS[kind]):
+    for name in sorted(set(raw) - spec.fields):
         errors.append({"pointer": f"/{name}", "detail": "Unknown field."})
-    for name in sorted(REQUIRED[kind] - set(raw)):
+    for name in sorted(spec.required - set(raw)):
         errors.append({"pointer": f"/{name}", "detail": "Missing data for required field."})
     clean: dict[str, Any] = {}
-    for name in FIELDS[kind] & set(raw):
+    for name in spec.fields & set(raw):
         value = raw[name]
         try:
             if name in TIMES:
@@ -107,7 +90,7 @@ def _check_record(
                     raise ValueError("is not a known region code")
                 clean[name] = value
             else:
-                allowed = CHOICES[(kind, name)]
+                allowed = spec.choices[name]
                 if value not in allowed:
                     raise ValueError(f"must be one of: {', '.join(allowed)}")
                 clean[name] = value
@@ -121,7 +104,7 @@ def _check_record(
     return (None, errors) if errors else (clean, [])
 
 
-def _lookup(session: Session, hashes: list[str]) -> dict[str, uuid.UUID]:
+def _lookup(session: Session, *, hashes: list[str]) -> dict[str, uuid.UUID]:
     """Person ids by ID hash: one array parameter on PostgreSQL, IN chunks elsewhere."""
     if session.get_bind().dialect.name == "postgresql":
         param = bindparam("hashes", hashes, type_=ARRAY(String))
@@ -140,11 +123,11 @@ def _lookup(session: Session, hashes: list[str]) -> dict[str, uuid.UUID]:
 
 
 def _person_ids(
-    session: Session, settings: Settings, id_numbers: set[str], now: datetime
+    session: Session, *, settings: Settings, id_numbers: set[str], now: datetime
 ) -> dict[str, uuid.UUID]:
     """Person ids for ID numbers, creating the people not known yet (not committed)."""
     hashes = {n: id_hash(settings.id_hash_key, n) for n in id_numbers}
-    found = _lookup(session, list(hashes.values()))
+    found = _lookup(session, hashes=list(hashes.values()))
     unknown = [(n, h) for n, h in hashes.items() if h not in found]
     fresh = dict(zip((h for _, h in unknown), new_ids(len(unknown)), strict=True))
     missing: list[dict[str, Any]] = [
@@ -152,35 +135,34 @@ def _person_ids(
         for n, h in unknown
     ]
     if missing:
-        inserted = copy_insert_ignore(session, Person, missing, ["id_hash"])
+        inserted = copy_insert_ignore(session, model=Person, rows=missing, keys=["id_hash"])
         found.update((h, pid) for h, pid in fresh.items() if h in inserted)
         raced = [h for h in fresh if h not in inserted]
         if raced:  # created meanwhile by a concurrent upload
-            found.update(_lookup(session, raced))
+            found.update(_lookup(session, hashes=raced))
     return {n: found[h] for n, h in hashes.items()}
 
 
 def ingest(
     session: Session,
+    *,
     settings: Settings,
     actor: Principal,
-    kind: str,
+    kind: FeedKind,
     records: Sequence[Any],
     now: datetime,
-    relay: outbox.Relay | None = None,
 ) -> IngestResult:
     """Accept good records (bad ones are rejected with reasons), store them, queue the apply."""
-    if actor.kind == "api_key" and SCOPE[kind] not in actor.scopes:
-        from app.errors import PermissionDenied
-
-        raise PermissionDenied(f"This API key lacks the {SCOPE[kind]} scope.")
+    spec = FEEDS[kind]
+    if actor.kind == ActorKind.API_KEY and spec.scope not in actor.scopes:
+        raise PermissionDenied(f"This API key lacks the {spec.scope} scope.")
     if len(records) > settings.feed_max_records:
         raise InvalidInput(
             "Too many records.",
             [FieldError("/records", f"At most {settings.feed_max_records} per batch.")],
         )
     known_regions: set[str] = set()
-    if kind == "travel":
+    if "region_code" in spec.fields:
         known_regions = set(session.scalars(select(Region.code)).all())
     latest = now + timedelta(seconds=settings.clock_skew)
     rejected: list[dict[str, Any]] = []
@@ -188,7 +170,7 @@ def ingest(
     seen: set[str] = set()
     in_batch_duplicates = 0
     for index, raw in enumerate(records):
-        clean, errors = _check_record(kind, raw, known_regions.__contains__, latest)
+        clean, errors = _check_record(spec, raw, known_regions.__contains__, latest)
         if clean is None:
             rejected.append({"index": index, "errors": errors})
         elif clean["record_id"] in seen:
@@ -196,7 +178,9 @@ def ingest(
         else:
             seen.add(clean["record_id"])
             good.append((index, clean))
-    people = _person_ids(session, settings, {c["id_number"] for _, c in good}, now)
+    people = _person_ids(
+        session, settings=settings, id_numbers={c["id_number"] for _, c in good}, now=now
+    )
     batch = FeedBatch(
         id=new_id(),
         kind=kind,
@@ -216,23 +200,20 @@ def ingest(
             id=row_id, person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
         )
         rows.append(row)
-    inserted = len(copy_insert_ignore(session, MODELS[kind], rows, ["record_id"]))
+    inserted = len(copy_insert_ignore(session, model=spec.model, rows=rows, keys=["record_id"]))
     batch.accepted = inserted
     batch.duplicates = len(rows) - inserted + in_batch_duplicates
     result = IngestResult(batch.id, batch.accepted, batch.duplicates, rejected)
     if inserted:
-        entry = outbox.add(session, "apply_batch", {"batch_id": str(batch.id)}, now)
-        session.flush()
-        result.outbox_ids.append(entry.id)
+        payload = {"batch_id": str(batch.id)}
+        outbox.add(session, topic=outbox.Topic.APPLY_BATCH, payload=payload, now=now)
     else:
-        batch.status, batch.applied_at = "applied", now
-    session.commit()
-    if relay is not None:
-        relay.send(session, result.outbox_ids, now)
+        batch.status, batch.applied_at = BatchStatus.APPLIED, now
+    session.flush()
     return result
 
 
-def get_batch(session: Session, actor: Principal, batch_id: uuid.UUID) -> FeedBatch:
+def get_batch(session: Session, *, actor: Principal, batch_id: uuid.UUID) -> FeedBatch:
     """A batch its submitter (or an official or admin) may see."""
     batch = session.get(FeedBatch, batch_id)
     visible = batch is not None and (

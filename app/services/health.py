@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.extensions import Container
 from app.migrate import current_revisions, head_revisions
+from app.services.keys import BUNDLE, CODE
 
 Check = Callable[[Container], str | None]
 
@@ -31,8 +32,6 @@ def _redis(c: Container) -> str | None:
 
 
 def _signing_key(c: Container) -> str | None:
-    from app.services.keys import BUNDLE, CODE
-
     with c.db.session() as session:
         for purpose in (CODE, BUNDLE):
             c.keyring.active(session, purpose)  # raises when missing or undecryptable

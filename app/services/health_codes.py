@@ -23,10 +23,12 @@ from codes import (
     VerificationResult,
     check,
     compute_expiry,
+    qr,
     verify,
 )
 from codes import issue as sign_code
 from codes.claims import new_code_id
+from codes.errors import ImageError
 
 # A code with less than this left is replaced rather than handed out again.
 MIN_REMAINING = timedelta(minutes=5)
@@ -99,8 +101,6 @@ def current_code(
 
 def code_image(session: Session, *, code: IssuedCode, kind: str) -> bytes:
     """The PNG or SVG of a code, rendered on first request and stored with it."""
-    from codes import qr
-
     if kind == "png":
         if code.png is None:
             code.png = qr.render_png(code.text)
@@ -134,8 +134,6 @@ def verify_online(
 
 def decode_upload(data: bytes, max_bytes: int) -> str:
     """The code text in an uploaded PNG/JPEG, or InvalidInput saying what is wrong."""
-    from codes import ImageError, qr
-
     if len(data) > max_bytes:
         raise InvalidInput("Image too large.", [FieldError("/files/file", "Image too large.")])
     try:

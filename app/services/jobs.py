@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import NotFound
 from app.models import JobChunk, JobRecord, Person, Role
-from app.security.access import Principal
-from app.services import outbox, rulesets
+from app.principal import Principal
+from app.services import audit, outbox, rulesets
 from app.services.facts import PersonRange, people_with_facts, split_ranges
 from app.services.recompute import recompute_range
+from app.states import JobKind, JobStatus
 from risk import Impact, impact
 
 EXAMPLES = 5
@@ -25,27 +26,27 @@ EXAMPLES = 5
 
 def start(
     session: Session,
-    kind: str,
+    *,
+    kind: JobKind,
     params: dict[str, Any],
     actor: Principal | None,
     now: datetime,
     chunk_people: int,
-) -> tuple[JobRecord, list[int]]:
-    """Create a job and one outbox entry per chunk (not committed); returns the entry ids."""
+) -> JobRecord:
+    """Create a job and one outbox entry per chunk (sent once the unit of work commits)."""
     people = int(session.scalar(select(func.count()).select_from(Person)) or 0)
     chunks = max(1, math.ceil(people / chunk_people))
     job = JobRecord(
         id=uuid.uuid4(),
         kind=kind,
         params=params,
-        status="queued",
+        status=JobStatus.QUEUED,
         total=people,
         chunks=chunks,
         created_at=now,
-        created_by=actor.id if actor and actor.kind == "account" else None,
+        created_by=actor.account_id if actor else None,
     )
     session.add(job)
-    entries = []
     for number, part in enumerate(split_ranges(chunks)):
         payload = {
             "job_id": str(job.id),
@@ -53,9 +54,48 @@ def start(
             "low": str(part.low),
             "high": str(part.high) if part.high else None,
         }
-        entries.append(outbox.add(session, "job_chunk", payload, now))
-    session.flush()
-    return job, [e.id for e in entries]
+        outbox.add(session, topic=outbox.Topic.JOB_CHUNK, payload=payload, now=now)
+    return job
+
+
+def start_dry_run(
+    session: Session, *, actor: Principal, version: int, now: datetime, chunk_people: int
+) -> JobRecord:
+    """Start a job computing a draft's impact on everyone, changing nothing."""
+    rulesets.get(session, version=version)
+    rulesets.active_record(session)
+    job = start(
+        session,
+        kind=JobKind.DRY_RUN,
+        params={"version": version},
+        actor=actor,
+        now=now,
+        chunk_people=chunk_people,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="ruleset.dry_run",
+        target_type="ruleset",
+        target_id=str(version),
+        job_id=str(job.id),
+    )
+    return job
+
+
+def start_publish(
+    session: Session, *, actor: Principal, version: int, now: datetime, chunk_people: int
+) -> JobRecord:
+    """Activate a rule set and start recomputing everyone with it."""
+    rulesets.activate(session, version=version, actor=actor, now=now)
+    return start(
+        session,
+        kind=JobKind.PUBLISH,
+        params={"version": version},
+        actor=actor,
+        now=now,
+        chunk_people=chunk_people,
+    )
 
 
 def _impact_json(result: Impact) -> dict[str, Any]:
@@ -78,8 +118,10 @@ def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def run_chunk(session: Session, settings: Settings, payload: dict[str, Any], now: datetime) -> None:
-    """Do one chunk exactly once (its JobChunk row commits with its effects; not committed)."""
+def run_chunk(
+    session: Session, *, settings: Settings, payload: dict[str, Any], now: datetime
+) -> None:
+    """Do one chunk exactly once (its JobChunk row commits with its effects)."""
     job_id, number = uuid.UUID(payload["job_id"]), int(payload["chunk"])
     job = session.get(JobRecord, job_id)
     if job is None or session.get(JobChunk, (job_id, number)) is not None:
@@ -87,25 +129,29 @@ def run_chunk(session: Session, settings: Settings, payload: dict[str, Any], now
     part = PersonRange(
         uuid.UUID(payload["low"]), uuid.UUID(payload["high"]) if payload["high"] else None
     )
-    if job.status == "queued":
-        session.execute(
-            update(JobRecord)
-            .where(JobRecord.id == job_id, JobRecord.status == "queued")
-            .values(status="running")
-        )
-    result: dict[str, Any] | None = None
-    if job.kind == "dry_run":
-        old = rulesets.compiled(rulesets.active_record(session))
-        new = rulesets.compiled(rulesets.get(session, int(job.params["version"])))
-        result = _impact_json(_dry_run(session, old, new, part, now))
-        count = sum(result["before"].values())
-    else:
-        count = recompute_range(session, settings, part, now).people
-    session.add(JobChunk(job_id=job_id, chunk=number, people=count, result=result, done_at=now))
     try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+        with session.begin_nested():  # the chunk's effects and its JobChunk row, or nothing
+            if job.status == JobStatus.QUEUED:
+                session.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == job_id, JobRecord.status == JobStatus.QUEUED)
+                    .values(status=JobStatus.RUNNING)
+                )
+            result: dict[str, Any] | None = None
+            if job.kind == JobKind.DRY_RUN:
+                old = rulesets.compiled(rulesets.active_record(session))
+                new = rulesets.compiled(rulesets.get(session, version=int(job.params["version"])))
+                result = _impact_json(_dry_run(session, old=old, new=new, part=part, now=now))
+                count = sum(result["before"].values())
+            else:
+                count = recompute_range(
+                    session, settings=settings, person_range=part, now=now
+                ).people
+            session.add(
+                JobChunk(job_id=job_id, chunk=number, people=count, result=result, done_at=now)
+            )
+            session.flush()
+    except IntegrityError:  # another delivery did this chunk meanwhile
         return
     session.execute(
         update(JobRecord)
@@ -115,24 +161,24 @@ def run_chunk(session: Session, settings: Settings, payload: dict[str, Any], now
     session.flush()
     session.refresh(job)
     if job.chunks_done >= job.chunks:
-        _finish(session, job, now)
+        _finish(session, job=job, now=now)
 
 
-def _dry_run(session: Session, old: Any, new: Any, part: PersonRange, now: datetime) -> Impact:
-    return impact(old, new, people_with_facts(session, part.clause), now, EXAMPLES)
+def _dry_run(session: Session, *, old: Any, new: Any, part: PersonRange, now: datetime) -> Impact:
+    return impact(old, new, people_with_facts(session, where=part.clause), now, EXAMPLES)
 
 
-def _finish(session: Session, job: JobRecord, now: datetime) -> None:
+def _finish(session: Session, *, job: JobRecord, now: datetime) -> None:
     chunks = session.scalars(select(JobChunk).where(JobChunk.job_id == job.id)).all()
-    if job.kind == "dry_run":
+    if job.kind == JobKind.DRY_RUN:
         job.result = _merge([c.result for c in chunks if c.result])
     else:
         job.result = {"people": sum(c.people for c in chunks)}
-    job.status = "finished"
+    job.status = JobStatus.FINISHED
     job.finished_at = now
 
 
-def get_job(session: Session, actor: Principal, job_id: uuid.UUID) -> JobRecord:
+def get_job(session: Session, *, actor: Principal, job_id: uuid.UUID) -> JobRecord:
     """A job its creator or an admin may see."""
     job = session.get(JobRecord, job_id)
     if job is None or (actor.role != Role.ADMIN and job.created_by != actor.id):
@@ -140,10 +186,10 @@ def get_job(session: Session, actor: Principal, job_id: uuid.UUID) -> JobRecord:
     return job
 
 
-def fail(session: Session, job_id: uuid.UUID, error: str, now: datetime) -> None:
+def fail(session: Session, *, job_id: uuid.UUID, error: str, now: datetime) -> None:
     """Mark a job failed (after its chunk exhausted retries); not committed."""
     session.execute(
         update(JobRecord)
         .where(JobRecord.id == job_id)
-        .values(status="failed", error=error[:500], finished_at=now)
+        .values(status=JobStatus.FAILED, error=error[:500], finished_at=now)
     )

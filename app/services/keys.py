@@ -6,6 +6,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,13 +14,20 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import NotFound, Unavailable
 from app.models import KeyRecord, TrustChange
-from app.security.access import Principal
+from app.principal import Principal
 from app.services import audit
 from app.services.trust_lock import lock_trust
+from app.states import KeyPurpose, KeyStatus
+from app.unit_of_work import after_commit
 from codes import SigningKey, VerificationKey
 
-CODE, BUNDLE = "code", "bundle"
-ACTIVE, RETIRED, REVOKED, EXPIRED = "active", "retired", "revoked", "expired"
+CODE, BUNDLE = KeyPurpose.CODE, KeyPurpose.BUNDLE
+ACTIVE, RETIRED, REVOKED, EXPIRED = (
+    KeyStatus.ACTIVE,
+    KeyStatus.RETIRED,
+    KeyStatus.REVOKED,
+    KeyStatus.EXPIRED,
+)
 
 
 class Keyring:
@@ -84,13 +92,15 @@ def _record(keyring: Keyring, key: SigningKey, purpose: str, now: datetime) -> K
     )
 
 
-def _change(session: Session, kind: str, subject: str | None, now: datetime) -> None:
+def _change(session: Session, *, kind: str, subject: str | None, now: datetime) -> None:
     lock_trust(session)
     session.add(TrustChange(kind=kind, subject=subject, at=now))
 
 
-def init_keys(session: Session, keyring: Keyring, settings: Settings, now: datetime) -> list[str]:
-    """Create the code and bundle keys if missing (idempotent); commits."""
+def init_keys(
+    session: Session, *, keyring: Keyring, settings: Settings, now: datetime
+) -> list[str]:
+    """Create the code and bundle keys if missing (idempotent)."""
     created = []
     for purpose in (CODE, BUNDLE):
         exists = session.scalars(
@@ -101,14 +111,15 @@ def init_keys(session: Session, keyring: Keyring, settings: Settings, now: datet
             key = SigningKey.generate(alg)
             session.add(_record(keyring, key, purpose, now))
             if purpose == CODE:
-                _change(session, "key_added", key.kid_b64, now)
+                _change(session, kind="key_added", subject=key.kid_b64, now=now)
             created.append(f"created {purpose} key {key.kid_b64} ({alg})")
-    session.commit()
+    session.flush()
     return created or ["keys already present"]
 
 
 def rotate(
     session: Session,
+    *,
     keyring: Keyring,
     settings: Settings,
     now: datetime,
@@ -124,25 +135,26 @@ def rotate(
         record.status = RETIRED
         record.retired_at = now
         record.not_after = not_after
-        keyring.forget(record.id)
+        after_commit(session, partial(keyring.forget, record.id))
     key = SigningKey.generate(settings.code_alg)
     record = _record(keyring, key, CODE, now)
     session.add(record)
-    _change(session, "key_rotated", key.kid_b64, now)
+    _change(session, kind="key_rotated", subject=key.kid_b64, now=now)
     audit.record(
         session,
-        actor,
-        "key.rotate",
-        "signing_key",
-        key.kid_b64,
+        actor=actor,
+        action="key.rotate",
+        target_type="signing_key",
+        target_id=key.kid_b64,
         retired=[r.kid for r in old],
     )
-    session.commit()
+    session.flush()
     return record
 
 
 def revoke(
     session: Session,
+    *,
     keyring: Keyring,
     settings: Settings,
     kid: str,
@@ -161,19 +173,21 @@ def revoke(
     for record in records:
         record.status = REVOKED
         record.revoked_at = now
-        keyring.forget(record.id)
-    _change(session, "key_revoked", kid, now)
-    audit.record(session, actor, "key.revoke", "signing_key", kid)
+        after_commit(session, partial(keyring.forget, record.id))
+    _change(session, kind="key_revoked", subject=kid, now=now)
+    audit.record(
+        session, actor=actor, action="key.revoke", target_type="signing_key", target_id=kid
+    )
     if was_active:
         key = SigningKey.generate(settings.code_alg)
         session.add(_record(keyring, key, CODE, now))
-        _change(session, "key_added", key.kid_b64, now)
-    session.commit()
+        _change(session, kind="key_added", subject=key.kid_b64, now=now)
+    session.flush()
     return list(records)
 
 
-def expire_retired(session: Session, now: datetime) -> int:
-    """Drop retired keys whose codes have all expired from the bundle; commits."""
+def expire_retired(session: Session, *, now: datetime) -> int:
+    """Drop retired keys whose codes have all expired from the bundle."""
     records = session.scalars(
         select(KeyRecord).where(
             KeyRecord.purpose == CODE, KeyRecord.status == RETIRED, KeyRecord.not_after <= now
@@ -181,8 +195,8 @@ def expire_retired(session: Session, now: datetime) -> int:
     ).all()
     for record in records:
         record.status = EXPIRED
-        _change(session, "key_expired", record.kid, now)
-    session.commit()
+        _change(session, kind="key_expired", subject=record.kid, now=now)
+    session.flush()
     return len(records)
 
 
@@ -191,7 +205,7 @@ def list_keys(session: Session) -> Sequence[KeyRecord]:
     return session.scalars(select(KeyRecord).order_by(KeyRecord.created_at.desc())).all()
 
 
-def verification_keys(session: Session, keyring: Keyring) -> tuple[VerificationKey, ...]:
+def verification_keys(session: Session, *, keyring: Keyring) -> tuple[VerificationKey, ...]:
     """Public keys that verify codes now: active and retired code keys."""
     records = session.scalars(
         select(KeyRecord)
@@ -201,6 +215,6 @@ def verification_keys(session: Session, keyring: Keyring) -> tuple[VerificationK
     return tuple(keyring.verification_key(r) for r in records)
 
 
-def root_public_key(session: Session, keyring: Keyring) -> VerificationKey:
+def root_public_key(session: Session, *, keyring: Keyring) -> VerificationKey:
     """The bundle-signing (root) public key that checkpoints pin."""
     return keyring.active(session, BUNDLE)[1].verification_key()

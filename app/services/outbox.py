@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from redis import Redis
@@ -15,23 +16,35 @@ from sqlalchemy.orm import Session
 
 from app.jobs import get_queue
 from app.models import OutboxEntry
+from app.unit_of_work import send_after_commit
 
 log = logging.getLogger("healthcode.outbox")
 JOB = "app.jobs.outbox.process"
 MAX_ATTEMPTS = 5
 
 
-def add(session: Session, topic: str, payload: dict[str, Any], now: datetime) -> OutboxEntry:
-    """Record work to do once the current transaction commits (not committed here)."""
+class Topic(StrEnum):
+    """What an outbox entry asks for (`app.services.apply.HANDLERS` maps each to its handler)."""
+
+    APPLY_BATCH = "apply_batch"
+    RECOMPUTE_PEOPLE = "recompute_people"
+    JOB_CHUNK = "job_chunk"
+
+
+def add(session: Session, *, topic: Topic, payload: dict[str, Any], now: datetime) -> OutboxEntry:
+    """Record work to do, flushed; the unit of work sends it to the queue once it commits."""
     entry = OutboxEntry(topic=topic, payload=payload, created_at=now)
     session.add(entry)
+    session.flush()
+    send_after_commit(session, entry)
     return entry
 
 
 def enqueue(
-    session: Session, redis: Redis, queue_name: str, entry_ids: Sequence[int], now: datetime
+    session: Session, *, redis: Redis, queue_name: str, entry_ids: Sequence[int], now: datetime
 ) -> int:
-    """Hand committed entries to RQ; with Redis down they stay pending for the relay."""
+    """Hand committed entries to RQ and flush their enqueued marks; with Redis down they
+    stay pending for the relay."""
     if not entry_ids:
         return 0
     queue = get_queue(redis, queue_name)
@@ -53,18 +66,18 @@ def enqueue(
             pipe.execute()
     except RedisError as exc:
         log.warning("could not enqueue %d outbox entries: %s", len(entry_ids), exc)
-        session.rollback()
         return 0
     session.execute(
         update(OutboxEntry)
         .where(OutboxEntry.id.in_(done))
         .values(enqueued_at=now, attempts=OutboxEntry.attempts + 1)
     )
-    session.commit()
     return len(done)
 
 
-def pending(session: Session, now: datetime, stale_after: timedelta, limit: int = 500) -> list[int]:
+def pending(
+    session: Session, *, now: datetime, stale_after: timedelta, limit: int = 500
+) -> list[int]:
     """Entries never enqueued, or enqueued so long ago that the job must have been lost."""
     rows = session.scalars(
         select(OutboxEntry.id)
@@ -80,21 +93,21 @@ def pending(session: Session, now: datetime, stale_after: timedelta, limit: int 
 
 
 def relay(
-    session: Session, redis: Redis, queue_name: str, now: datetime, stale_after: timedelta
+    session: Session, *, redis: Redis, queue_name: str, now: datetime, stale_after: timedelta
 ) -> int:
-    """Enqueue every pending entry (run periodically by the scheduler)."""
+    """Enqueue every pending entry (run periodically by the scheduler; not committed)."""
     total = 0
     while True:
-        ids = pending(session, now, stale_after)
+        ids = pending(session, now=now, stale_after=stale_after)
         if not ids:
             return total
-        count = enqueue(session, redis, queue_name, ids, now)
+        count = enqueue(session, redis=redis, queue_name=queue_name, entry_ids=ids, now=now)
         total += count
         if count < len(ids):
             return total
 
 
-def mark_done(session: Session, entry_ids: Iterable[int], now: datetime) -> None:
+def mark_done(session: Session, *, entry_ids: Iterable[int], now: datetime) -> None:
     """Mark entries done in the caller's transaction (with the effects they describe)."""
     session.execute(
         update(OutboxEntry).where(OutboxEntry.id.in_(list(entry_ids))).values(done_at=now)
@@ -108,10 +121,8 @@ class Relay:
         self.redis = redis
         self.queue_name = queue_name
 
-    def send(self, session: Session, entry_ids: Sequence[int], now: datetime) -> int:
+    def send(self, session: Session, entry_ids: Sequence[int], *, now: datetime) -> int:
         """Enqueue entries that are already committed (best effort; the relay retries)."""
-        return enqueue(session, self.redis, self.queue_name, entry_ids, now)
-
-    def relay_pending(self, session: Session, now: datetime, stale_after: timedelta) -> int:
-        """Enqueue every pending entry."""
-        return relay(session, self.redis, self.queue_name, now, stale_after)
+        return enqueue(
+            session, redis=self.redis, queue_name=self.queue_name, entry_ids=entry_ids, now=now
+        )

@@ -53,6 +53,7 @@ def reason_json(reason: Reason) -> dict[str, Any]:
 
 def _apply(
     session: Session,
+    *,
     settings: Settings,
     version: int,
     results: dict[uuid.UUID, Assessment],
@@ -114,42 +115,52 @@ def _apply(
     without = [r for r in rows if "since" not in r]
     cols = ["color", "valid_until", "ruleset_version", "reasons", "computed_at"]
     if with_since:
-        copy_upsert(session, PersonStatus, with_since, ["person_id"], [*cols, "since"])
+        copy_upsert(
+            session,
+            model=PersonStatus,
+            rows=with_since,
+            keys=["person_id"],
+            update=[*cols, "since"],
+        )
     if without:
-        copy_upsert(session, PersonStatus, without, ["person_id"], cols)
+        copy_upsert(session, model=PersonStatus, rows=without, keys=["person_id"], update=cols)
     if changes:
         session.connection().execute(insert(StatusChange), changes)
-    trust.revoke_people(session, settings, worsened, "color_worsened", now)
+    trust.revoke_people(
+        session, settings=settings, person_ids=worsened, reason="color_worsened", now=now
+    )
     stats.changed, stats.worsened = len(rows), len(worsened)
     return stats
 
 
 def assess_people(
-    session: Session, compiled: CompiledRuleSet, where: Where, now: datetime, lock: bool
+    session: Session, *, compiled: CompiledRuleSet, where: Where, now: datetime, lock: bool
 ) -> dict[uuid.UUID, Assessment]:
     """Assess every selected person (people with no records get the empty facts)."""
-    people = people_with_facts(session, where, lock=lock)
+    people = people_with_facts(session, where=where, lock=lock)
     return {pid: assess(compiled, facts, now) for pid, facts in people}
 
 
 def recompute_where(
-    session: Session, settings: Settings, where: Where, now: datetime
+    session: Session, *, settings: Settings, where: Where, now: datetime
 ) -> RecomputeStats:
     """Recompute the selected people with the active rule set (not committed)."""
     record = rulesets.active_record(session)
-    results = assess_people(session, rulesets.compiled(record), where, now, lock=True)
-    return _apply(session, settings, record.version, results, now)
+    results = assess_people(
+        session, compiled=rulesets.compiled(record), where=where, now=now, lock=True
+    )
+    return _apply(session, settings=settings, version=record.version, results=results, now=now)
 
 
 def recompute_people(
-    session: Session, settings: Settings, ids: Sequence[uuid.UUID], now: datetime
+    session: Session, *, settings: Settings, ids: Sequence[uuid.UUID], now: datetime
 ) -> RecomputeStats:
     """Recompute a list of people, in chunks (not committed)."""
     stats = RecomputeStats()
     unique = sorted(set(ids))
     for start in range(0, len(unique), IN_CHUNK):
         part = unique[start : start + IN_CHUNK]
-        stats.add(recompute_where(session, settings, _in(part), now))
+        stats.add(recompute_where(session, settings=settings, where=_in(part), now=now))
     return stats
 
 
@@ -158,13 +169,13 @@ def _in(ids: Sequence[uuid.UUID]) -> Where:
 
 
 def recompute_range(
-    session: Session, settings: Settings, person_range: PersonRange, now: datetime
+    session: Session, *, settings: Settings, person_range: PersonRange, now: datetime
 ) -> RecomputeStats:
     """Recompute everyone in an id range (not committed)."""
-    return recompute_where(session, settings, person_range.clause, now)
+    return recompute_where(session, settings=settings, where=person_range.clause, now=now)
 
 
-def expired(session: Session, now: datetime, limit: int = 5000) -> list[uuid.UUID]:
+def expired(session: Session, *, now: datetime, limit: int = 5000) -> list[uuid.UUID]:
     """People whose stored colour may have changed with the passage of time."""
     return list(
         session.scalars(

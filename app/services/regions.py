@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import FieldError, InvalidInput, NotFound
 from app.models import Region, RegionLevel, Stay
-from app.security.access import Principal
+from app.principal import Principal
 from app.services import audit, outbox
 
 LEVELS = ("low", "medium", "high")
@@ -25,7 +25,7 @@ def list_regions(session: Session) -> Sequence[Region]:
     return session.scalars(select(Region).order_by(Region.code)).all()
 
 
-def get_region(session: Session, code: str) -> tuple[Region, Sequence[RegionLevel]]:
+def get_region(session: Session, *, code: str) -> tuple[Region, Sequence[RegionLevel]]:
     """A region with its level history (oldest first)."""
     region = session.get(Region, code)
     if region is None:
@@ -38,16 +38,20 @@ def get_region(session: Session, code: str) -> tuple[Region, Sequence[RegionLeve
     return region, history
 
 
-def set_level(
+def put_region(
     session: Session,
+    *,
     actor: Principal,
     code: str,
     name: str,
     level: str,
     effective_from: datetime,
     now: datetime,
-) -> tuple[Region, list[int]]:
-    """Create or update a region and record a level from `effective_from` (not committed)."""
+) -> Region:
+    """Create or update a region and record a level from `effective_from`.
+
+    A changed level queues the recompute of the people whose stays it concerns.
+    """
     if not REGION_CODE.match(code):
         raise InvalidInput(
             "Invalid region code.", [FieldError("/code", "2-32 of A-Z, 0-9 and '-'.")]
@@ -93,25 +97,24 @@ def set_level(
     period_end = after[0].effective_from if after else None
     audit.record(
         session,
-        actor,
-        "region.create" if created else "region.level",
-        "region",
-        code,
+        actor=actor,
+        action="region.create" if created else "region.level",
+        target_type="region",
+        target_id=code,
         level=level,
         previous=previous,
         effective_from=effective_from.isoformat(),
         name=name,
     )
-    entries: list[int] = []
     if previous != level:
-        entries = _queue_recompute(session, code, effective_from, period_end, now)
-    return region, entries
+        _queue_recompute(session, code=code, start=effective_from, end=period_end, now=now)
+    return region
 
 
 def _queue_recompute(
-    session: Session, code: str, start: datetime, end: datetime | None, now: datetime
-) -> list[int]:
-    """Outbox entries recomputing people whose stays overlap [start, end) in the region."""
+    session: Session, *, code: str, start: datetime, end: datetime | None, now: datetime
+) -> None:
+    """Queue recomputing people whose stays overlap [start, end) in the region."""
     query = (
         select(Stay.person_id)
         .distinct()
@@ -120,26 +123,6 @@ def _queue_recompute(
     if end is not None:
         query = query.where(Stay.arrived_at < end)
     people = [str(p) for p in session.scalars(query).all()]
-    entries = []
     for i in range(0, len(people), PEOPLE_PER_ENTRY):
         payload: dict[str, Any] = {"people": people[i : i + PEOPLE_PER_ENTRY], "reason": code}
-        entries.append(outbox.add(session, "recompute_people", payload, now))
-    session.flush()
-    return [e.id for e in entries]
-
-
-def put_region(
-    session: Session,
-    relay: outbox.Relay,
-    actor: Principal,
-    code: str,
-    name: str,
-    level: str,
-    effective_from: datetime,
-    now: datetime,
-) -> Region:
-    """Set a region's level, commit, then queue the recompute of the people concerned."""
-    region, entries = set_level(session, actor, code, name, level, effective_from, now)
-    session.commit()
-    relay.send(session, entries, now)
-    return region
+        outbox.add(session, topic=outbox.Topic.RECOMPUTE_PEOPLE, payload=payload, now=now)

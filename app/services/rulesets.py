@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -11,9 +12,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable
-from app.models import JobRecord, RuleSetRecord
-from app.security.access import Principal
+from app.models import RuleSetRecord
+from app.principal import Principal
 from app.services import audit
+from app.states import RuleSetStatus
 from risk import (
     CompiledRuleSet,
     RuleSetInvalid,
@@ -22,21 +24,17 @@ from risk import (
     parse_ruleset,
 )
 
-DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
+DRAFT, ACTIVE, RETIRED = RuleSetStatus.DRAFT, RuleSetStatus.ACTIVE, RuleSetStatus.RETIRED
 PUBLISH_LOCK = 0x4843_5253  # "HCRS"
 
 
 @lru_cache(maxsize=16)
 def _compiled(version: int, document_json: str) -> CompiledRuleSet:
-    import json
-
     return compile_ruleset(json.loads(document_json))
 
 
 def compiled(record: RuleSetRecord) -> CompiledRuleSet:
     """The compiled form of a stored rule set (cached per version)."""
-    import json
-
     return _compiled(record.version, json.dumps(record.document, sort_keys=True))
 
 
@@ -66,6 +64,7 @@ def _validated(document: Any) -> dict[str, Any]:
 
 def create_draft(
     session: Session,
+    *,
     actor: Principal | None,
     document: Any,
     now: datetime,
@@ -83,8 +82,14 @@ def create_draft(
     session.add(record)
     session.flush()
     record.document = {**clean, "version": str(record.version)}
-    audit.record(session, actor, "ruleset.create", "ruleset", str(record.version))
-    session.commit()
+    audit.record(
+        session,
+        actor=actor,
+        action="ruleset.create",
+        target_type="ruleset",
+        target_id=str(record.version),
+    )
+    session.flush()
     return record
 
 
@@ -93,7 +98,7 @@ def list_rulesets(session: Session) -> Sequence[RuleSetRecord]:
     return session.scalars(select(RuleSetRecord).order_by(RuleSetRecord.version.desc())).all()
 
 
-def get(session: Session, version: int) -> RuleSetRecord:
+def get(session: Session, *, version: int) -> RuleSetRecord:
     """One rule set or NotFound."""
     record = session.get(RuleSetRecord, version)
     if record is None:
@@ -102,12 +107,12 @@ def get(session: Session, version: int) -> RuleSetRecord:
 
 
 def activate(
-    session: Session, version: int, actor: Principal | None, now: datetime
+    session: Session, *, version: int, actor: Principal | None, now: datetime
 ) -> RuleSetRecord:
     """Make a rule set the active one (not committed; the caller recomputes everyone)."""
     if session.get_bind().dialect.name == "postgresql":  # one publish at a time
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
-    record = get(session, version)
+    record = get(session, version=version)
     session.refresh(record)
     if record.status == ACTIVE:
         raise Conflict(f"Rule set {version} is already active.")
@@ -122,53 +127,23 @@ def activate(
         "published_at": now.isoformat(),
         "published_by": str(record.published_by) if record.published_by else None,
     }
-    audit.record(session, actor, "ruleset.publish", "ruleset", str(version))
+    audit.record(
+        session,
+        actor=actor,
+        action="ruleset.publish",
+        target_type="ruleset",
+        target_id=str(version),
+    )
     return record
 
 
-def init_default(session: Session, now: datetime) -> str:
-    """Store and activate the shipped default policy when no rule set is active; commits."""
+def init_default(session: Session, *, now: datetime) -> str:
+    """Store and activate the shipped default policy when no rule set is active."""
     if session.scalars(select(RuleSetRecord).where(RuleSetRecord.status == ACTIVE)).first():
         return "a rule set is already active"
-    record = create_draft(session, None, load_default_policy(), now, "Default policy")
-    activate(session, record.version, None, now)
-    session.commit()
+    record = create_draft(
+        session, actor=None, document=load_default_policy(), now=now, description="Default policy"
+    )
+    activate(session, version=record.version, actor=None, now=now)
+    session.flush()
     return f"activated the default policy as version {record.version}"
-
-
-def dry_run(
-    session: Session,
-    relay: Any,
-    actor: Principal,
-    version: int,
-    now: datetime,
-    chunk_people: int,
-) -> JobRecord:
-    """Start a job computing a draft's impact on everyone, changing nothing."""
-    from app.services import jobs
-
-    get(session, version)
-    active_record(session)
-    job, entries = jobs.start(session, "dry_run", {"version": version}, actor, now, chunk_people)
-    audit.record(session, actor, "ruleset.dry_run", "ruleset", str(version), job_id=str(job.id))
-    session.commit()
-    relay.send(session, entries, now)
-    return job
-
-
-def publish(
-    session: Session,
-    relay: Any,
-    actor: Principal,
-    version: int,
-    now: datetime,
-    chunk_people: int,
-) -> JobRecord:
-    """Activate a rule set and start recomputing everyone with it."""
-    from app.services import jobs
-
-    activate(session, version, actor, now)
-    job, entries = jobs.start(session, "publish", {"version": version}, actor, now, chunk_people)
-    session.commit()
-    relay.send(session, entries, now)
-    return job

@@ -15,7 +15,7 @@ from app.jobs import get_queue
 from app.models import FeedBatch, JobRecord, OutboxEntry, Person, PersonStatus
 
 
-def stats(session: Session, redis: Redis, queue_name: str, now: datetime) -> dict[str, Any]:
+def stats(session: Session, *, redis: Redis, queue_name: str, now: datetime) -> dict[str, Any]:
     """People per colour (no status row counts as green), queue and lag figures."""
     colors = dict.fromkeys(("green", "yellow", "red"), 0)
     for color, count in session.execute(

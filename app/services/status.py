@@ -20,7 +20,7 @@ class CurrentColor:
     valid_until: datetime | None
 
 
-def current_color(session: Session, person_id: uuid.UUID) -> CurrentColor:
+def current_color(session: Session, *, person_id: uuid.UUID) -> CurrentColor:
     """The stored colour; a person with no data (no status row) is green."""
     row = session.get(PersonStatus, person_id)
     if row is None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, model: Any) -> Any:
+def _insert(session: Session, *, model: Any) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
 
@@ -22,19 +22,20 @@ def _uniform(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def insert_returning(
-    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
+    session: Session, *, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
 ) -> set[Any]:
     """Insert rows, skipping conflicts on `keys`; returns the inserted `keys[0]` values."""
     if not rows:
         return set()
     table = model.__table__
-    stmt = _insert(session, model).on_conflict_do_nothing(index_elements=keys)
+    stmt = _insert(session, model=model).on_conflict_do_nothing(index_elements=keys)
     result = session.connection().execute(stmt.returning(table.c[keys[0]]), _uniform(rows))
     return {row[0] for row in result}
 
 
 def upsert(
     session: Session,
+    *,
     model: Any,
     rows: Sequence[dict[str, Any]],
     keys: list[str],
@@ -43,7 +44,7 @@ def upsert(
     """Insert rows, updating the `update` columns where `keys` conflict."""
     if not rows:
         return
-    stmt = _insert(session, model)
+    stmt = _insert(session, model=model)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
     )
@@ -51,7 +52,7 @@ def upsert(
 
 
 def _copy_to_temp(
-    session: Session, model: Any, rows: Sequence[dict[str, Any]]
+    session: Session, *, model: Any, rows: Sequence[dict[str, Any]]
 ) -> tuple[Any, str, str] | None:
     """COPY rows into a session-private temporary table shaped like the model's table."""
     table = model.__table__
@@ -79,21 +80,21 @@ def _copy_to_temp(
     return cur, temp, names
 
 
-def _fast(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+def _fast(session: Session, *, rows: Sequence[dict[str, Any]]) -> bool:
     return session.get_bind().dialect.name == "postgresql" and len(rows) >= 200
 
 
 def copy_insert_ignore(
-    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
+    session: Session, *, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]
 ) -> set[Any]:
     """Insert rows skipping conflicts, through COPY and a temporary table on PostgreSQL.
 
     Returns the `keys[0]` values of the rows actually inserted.
     """
     rows = _uniform(rows) if rows else []
-    copied = _copy_to_temp(session, model, rows) if _fast(session, rows) else None
+    copied = _copy_to_temp(session, model=model, rows=rows) if _fast(session, rows=rows) else None
     if copied is None:
-        return insert_returning(session, model, rows, keys)
+        return insert_returning(session, model=model, rows=rows, keys=keys)
     cur, temp, names = copied
     table = model.__table__.name
     cur.execute(
@@ -107,6 +108,7 @@ def copy_insert_ignore(
 
 def copy_upsert(
     session: Session,
+    *,
     model: Any,
     rows: Sequence[dict[str, Any]],
     keys: list[str],
@@ -116,9 +118,9 @@ def copy_upsert(
 
     About 10x faster than executemany for the thousands of rows a recompute writes.
     """
-    copied = _copy_to_temp(session, model, rows) if _fast(session, rows) else None
+    copied = _copy_to_temp(session, model=model, rows=rows) if _fast(session, rows=rows) else None
     if copied is None:
-        upsert(session, model, rows, keys, update)
+        upsert(session, model=model, rows=rows, keys=keys, update=update)
         return
     cur, temp, names = copied
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.security.access import SCOPES, Access
+from app.feed_kinds import SCOPES
+from app.security.access import Access
 from app.web.common import is_web_endpoint
 
 ROLES = ("resident", "checkpoint", "venue_operator", "official", "admin")

@@ -259,7 +259,7 @@ def test_publish_splits_into_chunks_that_run_once(
             entry.done_at = None
     with container.db.session() as s:
         for entry in entries:
-            process(s, container.settings, entry.id, utcnow())
+            process(s, settings=container.settings, entry_id=entry.id, now=utcnow())
     job = client.get(f"/v1/jobs/{job_id}", headers=official).json
     assert job["status"] == "finished"
     assert job["progress"] == {"done": 30, "total": 30, "chunks_done": 5, "chunks": 5}

@@ -30,7 +30,7 @@ class Accounts(MethodView):
     @blp.response(200, AccountSchema(many=True))
     def get(self, query: dict[str, Any]) -> Sequence[Account]:
         """List accounts (newest first), optionally by role."""
-        return accounts.list_accounts(db_session(), query.get("role"))
+        return accounts.list_accounts(db_session(), role=query.get("role"))
 
     @allow(Role.ADMIN)
     @blp.arguments(AccountCreateSchema)
@@ -39,11 +39,11 @@ class Accounts(MethodView):
         """Create a staff account."""
         return accounts.create_staff(
             db_session(),
-            data["username"],
-            data["password"],
-            data["role"],
-            now(),
-            current_principal(),
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+            now=now(),
+            actor=current_principal(),
         )
 
 
@@ -53,7 +53,7 @@ class AccountItem(MethodView):
     @blp.response(200, AccountSchema)
     def get(self, account_id: uuid.UUID) -> Account:
         """One account."""
-        return accounts.get_account(db_session(), account_id)
+        return accounts.get_account(db_session(), account_id=account_id)
 
     @allow(Role.ADMIN)
     @blp.arguments(AccountPatchSchema)
@@ -61,5 +61,9 @@ class AccountItem(MethodView):
     def patch(self, data: dict[str, Any], account_id: uuid.UUID) -> Account:
         """Disable or re-enable an account; a disabled account's tokens stop working."""
         return accounts.set_disabled(
-            db_session(), account_id, data["disabled"], now(), current_principal()
+            db_session(),
+            account_id=account_id,
+            disabled=data["disabled"],
+            now=now(),
+            actor=current_principal(),
         )

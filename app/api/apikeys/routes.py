@@ -24,7 +24,7 @@ class ApiKeys(MethodView):
     @blp.response(200, ApiKeySchema(many=True))
     def get(self) -> Sequence[ApiKey]:
         """List keys without secrets: an admin sees all, an official their own."""
-        return apikeys.list_keys(db_session(), current_principal())
+        return apikeys.list_keys(db_session(), actor=current_principal())
 
     @allow(Role.OFFICIAL, Role.ADMIN)
     @blp.arguments(ApiKeyCreateSchema)
@@ -32,7 +32,11 @@ class ApiKeys(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a key; the secret is in this response only."""
         key, secret = apikeys.create_key(
-            db_session(), data["name"], data["scopes"], current_principal(), now()
+            db_session(),
+            name=data["name"],
+            scopes=data["scopes"],
+            actor=current_principal(),
+            now=now(),
         )
         return {name: getattr(key, name) for name in ApiKeySchema().fields} | {"secret": secret}
 
@@ -43,4 +47,4 @@ class ApiKeyItem(MethodView):
     @blp.response(204)
     def delete(self, key_id: uuid.UUID) -> None:
         """Revoke a key; it stops working at once."""
-        apikeys.revoke_key(db_session(), key_id, current_principal(), now())
+        apikeys.revoke_key(db_session(), key_id=key_id, actor=current_principal(), now=now())

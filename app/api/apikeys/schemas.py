@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.api.common import StrictSchema
-from app.security.access import SCOPES
+from app.feed_kinds import SCOPES
 
 
 class ApiKeyCreateSchema(StrictSchema):

@@ -51,7 +51,9 @@ class OtpRequest(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Send a 6-digit login code to a phone by SMS."""
         s = container()
-        auth.request_otp(db_session(), s.settings, s.sms, data["phone"], now())
+        auth.request_otp(
+            db_session(), settings=s.settings, sms=s.sms, raw_phone=data["phone"], now=now()
+        )
         return {"status": "sent", "expires_in": s.settings.otp_ttl}
 
 
@@ -65,8 +67,10 @@ class OtpToken(MethodView):
     def post(self, data: dict[str, Any]) -> auth.TokenPair:
         """Exchange a phone and its code for tokens; the first login creates the resident."""
         session, settings = db_session(), container().settings
-        account = auth.verify_otp(session, settings, data["phone"], data["otp"], now())
-        return auth.issue_tokens(session, settings, account, now())
+        account = auth.verify_otp(
+            session, settings=settings, raw_phone=data["phone"], code=data["otp"], now=now()
+        )
+        return auth.issue_tokens(session, settings=settings, account=account, now=now())
 
 
 @blp.route("/login")
@@ -78,8 +82,10 @@ class PasswordLogin(MethodView):
     def post(self, data: dict[str, Any]) -> auth.TokenPair:
         """Staff log in with username and password."""
         session = db_session()
-        account = auth.login_password(session, data["username"], data["password"], now())
-        return auth.issue_tokens(session, container().settings, account, now())
+        account = auth.login_password(
+            session, username=data["username"], password=data["password"], now=now()
+        )
+        return auth.issue_tokens(session, settings=container().settings, account=account, now=now())
 
 
 @blp.route("/refresh")
@@ -90,7 +96,9 @@ class Refresh(MethodView):
     @blp.response(200, TokenSchema)
     def post(self, data: dict[str, Any]) -> auth.TokenPair:
         """Exchange a refresh token for a new pair (the old one is revoked)."""
-        return auth.refresh_tokens(db_session(), container().settings, data["refresh_token"], now())
+        return auth.refresh_tokens(
+            db_session(), settings=container().settings, refresh=data["refresh_token"], now=now()
+        )
 
 
 @blp.route("/logout")
@@ -100,4 +108,4 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self, data: dict[str, Any]) -> None:
         """Revoke a refresh token."""
-        auth.logout(db_session(), data["refresh_token"], now())
+        auth.logout(db_session(), refresh=data["refresh_token"], now=now())

@@ -1,4 +1,4 @@
-"""Data feeds from labs, travel and contact tracing: batches accepted at once, applied by jobs."""
+"""Data feeds (one route per kind in `app.feed_kinds.FEEDS`): accepted at once, applied by jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.api.blueprint import Blueprint
 from app.api.common import body_limit
 from app.api.feeds.schemas import BatchSchema, FeedUploadSchema, IngestResultSchema
 from app.extensions import container, db_session, now
+from app.feed_kinds import FEEDS, FeedSpec
 from app.models import FeedBatch, Role
 from app.security.access import allow, current_principal
 from app.services import feeds
@@ -18,50 +19,37 @@ from app.services import feeds
 blp = Blueprint("feeds", __name__, url_prefix="/v1/feeds", description="Data feeds")
 
 
-def _ingest(kind: str, data: dict[str, Any]) -> feeds.IngestResult:
-    c = container()
-    return feeds.ingest(
-        db_session(), c.settings, current_principal(), kind, data["records"], now(), c.relay
+def _feed_view(spec: FeedSpec) -> type[MethodView]:
+    """The upload endpoint of one feed kind."""
+
+    def post(_self: MethodView, data: dict[str, Any]) -> feeds.IngestResult:
+        return feeds.ingest(
+            db_session(),
+            settings=container().settings,
+            actor=current_principal(),
+            kind=spec.kind,
+            records=data["records"],
+            now=now(),
+        )
+
+    post.__doc__ = spec.summary
+    post = allow(Role.OFFICIAL, scopes=(spec.scope,))(
+        body_limit("feed_max_bytes")(
+            blp.arguments(FeedUploadSchema)(blp.response(202, IngestResultSchema)(post))
+        )
     )
+    name = f"{spec.kind.title()}Feed"
+    return type(name, (MethodView,), {"post": post, "__doc__": spec.summary})
 
 
-@blp.route("/tests")
-class TestsFeed(MethodView):
-    @allow(Role.OFFICIAL, scopes=("feed:tests",))
-    @body_limit("feed_max_bytes")
-    @blp.arguments(FeedUploadSchema)
-    @blp.response(202, IngestResultSchema)
-    def post(self, data: dict[str, Any]) -> feeds.IngestResult:
-        """Lab results: record_id, id_number, kind (pcr|antigen), result, sampled_at."""
-        return _ingest("tests", data)
-
-
-@blp.route("/travel")
-class TravelFeed(MethodView):
-    @allow(Role.OFFICIAL, scopes=("feed:travel",))
-    @body_limit("feed_max_bytes")
-    @blp.arguments(FeedUploadSchema)
-    @blp.response(202, IngestResultSchema)
-    def post(self, data: dict[str, Any]) -> feeds.IngestResult:
-        """Stays: record_id, id_number, region_code, arrived_at, departed_at (optional)."""
-        return _ingest("travel", data)
-
-
-@blp.route("/contacts")
-class ContactsFeed(MethodView):
-    @allow(Role.OFFICIAL, scopes=("feed:contacts",))
-    @body_limit("feed_max_bytes")
-    @blp.arguments(FeedUploadSchema)
-    @blp.response(202, IngestResultSchema)
-    def post(self, data: dict[str, Any]) -> feeds.IngestResult:
-        """Exposures: record_id, id_number, kind (close|secondary), exposed_at."""
-        return _ingest("contacts", data)
+for _spec in FEEDS.values():
+    blp.route(f"/{_spec.kind}")(_feed_view(_spec))
 
 
 @blp.route("/batches/<uuid:batch_id>")
 class Batch(MethodView):
-    @allow(Role.OFFICIAL, Role.ADMIN, scopes=("feed:tests", "feed:travel", "feed:contacts"))
+    @allow(Role.OFFICIAL, Role.ADMIN, scopes=tuple(spec.scope for spec in FEEDS.values()))
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> FeedBatch:
         """A batch's status (queued, applying, applied, failed) and counts."""
-        return feeds.get_batch(db_session(), current_principal(), batch_id)
+        return feeds.get_batch(db_session(), actor=current_principal(), batch_id=batch_id)

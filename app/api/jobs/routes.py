@@ -41,4 +41,4 @@ class Job(MethodView):
     @blp.response(200, JobSchema)
     def get(self, job_id: uuid.UUID) -> JobRecord:
         """Status, progress (done/total), result and error of a job you started."""
-        return jobs.get_job(db_session(), current_principal(), job_id)
+        return jobs.get_job(db_session(), actor=current_principal(), job_id=job_id)

@@ -44,7 +44,13 @@ class Rotate(MethodView):
     def post(self) -> KeyRecord:
         """Start signing with a new key; the old one verifies its codes until they expire."""
         c = container()
-        return keys.rotate(db_session(), c.keyring, c.settings, now(), current_principal())
+        return keys.rotate(
+            db_session(),
+            keyring=c.keyring,
+            settings=c.settings,
+            now=now(),
+            actor=current_principal(),
+        )
 
 
 @blp.route("/<string:kid>/revoke")
@@ -54,4 +60,11 @@ class Revoke(MethodView):
     def post(self, kid: str) -> Sequence[KeyRecord]:
         """Compromise: drop the key from the bundle at once; its codes stop verifying."""
         c = container()
-        return keys.revoke(db_session(), c.keyring, c.settings, kid, now(), current_principal())
+        return keys.revoke(
+            db_session(),
+            keyring=c.keyring,
+            settings=c.settings,
+            kid=kid,
+            now=now(),
+            actor=current_principal(),
+        )

@@ -24,7 +24,7 @@ class Profile(MethodView):
     @blp.response(200, ProfileSchema)
     def get(self) -> Person:
         """Your profile: masked name and the last 4 characters of your ID number."""
-        return persons.get_profile(db_session(), current_principal())
+        return persons.get_profile(db_session(), actor=current_principal())
 
     @allow(Role.RESIDENT)
     @blp.arguments(ProfileInputSchema)
@@ -33,19 +33,19 @@ class Profile(MethodView):
         """Set your identity; the clear ID number is never stored."""
         return persons.put_profile(
             db_session(),
-            container().settings,
-            current_principal(),
-            data["name"],
-            data["id_number"],
-            data["birth_date"],
-            now(),
+            settings=container().settings,
+            actor=current_principal(),
+            name=data["name"],
+            id_number=data["id_number"],
+            birth_date=data["birth_date"],
+            now=now(),
         )
 
 
 def _current() -> IssuedCode:
     c = container()
     return health_codes.current_code(
-        db_session(), c.keyring, c.settings, current_principal(), now()
+        db_session(), keyring=c.keyring, settings=c.settings, actor=current_principal(), now=now()
     )
 
 
@@ -56,7 +56,7 @@ def _image(kind: str, mimetype: str) -> Response:
         response = current_app.response_class(status=304)
     else:
         response = current_app.response_class(
-            health_codes.code_image(db_session(), code, kind), mimetype=mimetype
+            health_codes.code_image(db_session(), code=code, kind=kind), mimetype=mimetype
         )
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "private, no-cache"
@@ -97,7 +97,7 @@ class MyStatus(MethodView):
     @blp.response(200, StatusSchema)
     def get(self) -> dict[str, Any]:
         """Your colour, why (in your Accept-Language: en or zh), until when, how to clear."""
-        return residents.my_status(db_session(), current_principal(), language())
+        return residents.my_status(db_session(), actor=current_principal(), language=language())
 
 
 @blp.route("/history")
@@ -106,4 +106,4 @@ class MyHistory(MethodView):
     @blp.response(200, HistorySchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Your colour changes with their reasons, newest first."""
-        return residents.my_history(db_session(), current_principal(), language())
+        return residents.my_history(db_session(), actor=current_principal(), language=language())

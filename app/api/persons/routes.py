@@ -26,7 +26,10 @@ class Lookup(MethodView):
     def get(self, query: dict[str, Any]) -> Person:
         """Find a person by ID number; who looked up whom, and when, is audited."""
         return persons.lookup(
-            db_session(), container().settings, current_principal(), query["id_number"]
+            db_session(),
+            settings=container().settings,
+            actor=current_principal(),
+            id_number=query["id_number"],
         )
 
 
@@ -37,7 +40,13 @@ class WithdrawCodes(MethodView):
     def post(self, person_id: uuid.UUID) -> None:
         """Withdraw every outstanding code of a person (they appear in the next bundle)."""
         c = container()
-        trust.withdraw_codes(db_session(), c.settings, current_principal(), person_id, now())
+        trust.withdraw_codes(
+            db_session(),
+            settings=c.settings,
+            actor=current_principal(),
+            person_id=person_id,
+            now=now(),
+        )
 
 
 @blp.route("/<uuid:person_id>/status")
@@ -46,4 +55,6 @@ class PersonStatus(MethodView):
     @blp.response(200, StatusSchema)
     def get(self, person_id: uuid.UUID) -> dict[str, Any]:
         """A person's colour and reasons (audited)."""
-        return residents.person_status(db_session(), current_principal(), person_id, language())
+        return residents.person_status(
+            db_session(), actor=current_principal(), person_id=person_id, language=language()
+        )

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
 from app.api.regions.schemas import RegionDetailSchema, RegionInputSchema, RegionSchema
-from app.extensions import container, db_session, now
+from app.extensions import db_session, now
 from app.models import Region, Role
 from app.security.access import allow, current_principal
 from app.services import regions
@@ -32,7 +32,7 @@ class RegionItem(MethodView):
     @blp.response(200, RegionDetailSchema)
     def get(self, code: str) -> dict[str, Any]:
         """A region with its level history."""
-        region, history = regions.get_region(db_session(), code)
+        region, history = regions.get_region(db_session(), code=code)
         fields = ("code", "name", "level", "updated_at")
         return {name: getattr(region, name) for name in fields} | {"history": history}
 
@@ -43,11 +43,10 @@ class RegionItem(MethodView):
         """Create a region or set its level from `effective_from` (audited)."""
         return regions.put_region(
             db_session(),
-            container().relay,
-            current_principal(),
-            code,
-            data["name"],
-            data["level"],
-            data["effective_from"],
-            now(),
+            actor=current_principal(),
+            code=code,
+            name=data["name"],
+            level=data["level"],
+            effective_from=data["effective_from"],
+            now=now(),
         )

@@ -12,7 +12,7 @@ from app.api.rulesets.schemas import JobStartedSchema, RuleSetInputSchema, RuleS
 from app.extensions import container, db_session, now
 from app.models import JobRecord, Role, RuleSetRecord
 from app.security.access import allow, current_principal
-from app.services import rulesets
+from app.services import jobs, rulesets
 
 blp = Blueprint("rulesets", __name__, url_prefix="/v1/rulesets", description="Risk rules")
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
@@ -32,7 +32,13 @@ class RuleSets(MethodView):
     def post(self, data: dict[str, Any]) -> RuleSetRecord:
         """Create a draft; an invalid one is a 422 listing every error with a JSON pointer."""
         description = data.pop("description", None)
-        return rulesets.create_draft(db_session(), current_principal(), data, now(), description)
+        return rulesets.create_draft(
+            db_session(),
+            actor=current_principal(),
+            document=data,
+            now=now(),
+            description=description,
+        )
 
 
 @blp.route("/active")
@@ -50,7 +56,7 @@ class RuleSetItem(MethodView):
     @blp.response(200, RuleSetSchema)
     def get(self, version: int) -> RuleSetRecord:
         """One rule set."""
-        return rulesets.get(db_session(), version)
+        return rulesets.get(db_session(), version=version)
 
 
 @blp.route("/<int:version>/dry-run")
@@ -60,8 +66,12 @@ class DryRun(MethodView):
     def post(self, version: int) -> JobRecord:
         """Compute the impact on everyone (counts and transitions) without changing anything."""
         c = container()
-        return rulesets.dry_run(
-            db_session(), c.relay, current_principal(), version, now(), c.settings.recompute_chunk
+        return jobs.start_dry_run(
+            db_session(),
+            actor=current_principal(),
+            version=version,
+            now=now(),
+            chunk_people=c.settings.recompute_chunk,
         )
 
 
@@ -72,6 +82,10 @@ class Publish(MethodView):
     def post(self, version: int) -> JobRecord:
         """Activate this rule set and recompute everyone through the workers (audited)."""
         c = container()
-        return rulesets.publish(
-            db_session(), c.relay, current_principal(), version, now(), c.settings.recompute_chunk
+        return jobs.start_publish(
+            db_session(),
+            actor=current_principal(),
+            version=version,
+            now=now(),
+            chunk_people=c.settings.recompute_chunk,
         )

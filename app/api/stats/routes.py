@@ -22,4 +22,4 @@ class Stats(MethodView):
     def get(self) -> dict[str, Any]:
         """People per colour, queue depth, failed jobs and batches, and recompute lag."""
         c = container()
-        return stats.stats(db_session(), c.redis, c.settings.queue_name, now())
+        return stats.stats(db_session(), redis=c.redis, queue_name=c.settings.queue_name, now=now())

@@ -49,9 +49,17 @@ class Trust(MethodView):
         """The signed bundle (keys, revocations, seq, signed time); `since` gives a delta."""
         c = container()
         if "since" in query:
-            doc = trust.signed_delta(db_session(), c.keyring, c.settings, query["since"], now())
+            doc = trust.signed_delta(
+                db_session(),
+                keyring=c.keyring,
+                settings=c.settings,
+                since=query["since"],
+                now=now(),
+            )
         else:
-            doc = trust.signed_bundle(db_session(), c.keyring, c.settings, now())
+            doc = trust.signed_bundle(
+                db_session(), keyring=c.keyring, settings=c.settings, now=now()
+            )
         return _document(doc)
 
 
@@ -61,5 +69,5 @@ class TrustRoot(MethodView):
     @blp.response(200, content_type="application/x-pem-file")
     def get(self) -> Response:
         """The bundle-signing public key (PEM) to pin on a checkpoint at set-up."""
-        pem = keys.root_public_key(db_session(), container().keyring).public_pem()
+        pem = keys.root_public_key(db_session(), keyring=container().keyring).public_pem()
         return current_app.response_class(pem, mimetype="application/x-pem-file")

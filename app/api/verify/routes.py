@@ -26,7 +26,9 @@ class Verify(MethodView):
     @blp.response(200, VerifyResultSchema)
     def post(self, data: dict[str, Any]) -> VerificationResult:
         """Verify code text; an invalid code is a normal answer with valid=false and a reason."""
-        return health_codes.verify_online(db_session(), container().keyring, data["code"], now())
+        return health_codes.verify_online(
+            db_session(), keyring=container().keyring, text=data["code"], now=now()
+        )
 
 
 @blp.route("/image")
@@ -40,4 +42,6 @@ class VerifyImage(MethodView):
         text = health_codes.decode_upload(
             files["file"].read(), container().settings.max_upload_bytes
         )
-        return health_codes.verify_online(db_session(), container().keyring, text, now())
+        return health_codes.verify_online(
+            db_session(), keyring=container().keyring, text=text, now=now()
+        )

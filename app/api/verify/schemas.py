@@ -15,11 +15,6 @@ class ImageInputSchema(StrictSchema):
     file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class HolderSchema(ma.Schema):
-    name = ma.fields.String(attribute="holder_name", allow_none=True)
-    id_last4 = ma.fields.String(allow_none=True)
-
-
 class VerifyResultSchema(ma.Schema):
     valid = ma.fields.Boolean()
     reason = ma.fields.Function(lambda r: None if r.reason is None else str(r.reason))

@@ -1,0 +1,58 @@
+"""The states and kinds stored in the database, one StrEnum each (columns stay strings).
+
+Colours are `risk.Color`; feed kinds are `app.feed_kinds.FeedKind`; outbox topics are
+`app.services.outbox.Topic`; roles are `app.models.Role`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BatchStatus(StrEnum):
+    """A feed batch, from upload until its records are applied."""
+
+    QUEUED = "queued"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    FAILED = "failed"
+
+
+class JobKind(StrEnum):
+    """What a tracked job does."""
+
+    DRY_RUN = "dry_run"
+    PUBLISH = "publish"
+
+
+class JobStatus(StrEnum):
+    """A tracked job (full recompute or dry run)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class KeyPurpose(StrEnum):
+    """What a signing key signs."""
+
+    CODE = "code"
+    BUNDLE = "bundle"
+
+
+class KeyStatus(StrEnum):
+    """A signing key's life: active, then retired (still verifies), then expired; or revoked."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class RuleSetStatus(StrEnum):
+    """A rule set: a draft, the active one, or retired by a later publish."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    RETIRED = "retired"
