@@ -16,7 +16,8 @@ def register_web(app: Flask) -> None:
     from app.web.console import blp as console
     from app.web.docs import blp as docs
     from app.web.resident import blp as resident
+    from app.web.scanner import blp as scanner
 
     init_web(app)
-    for blueprint in (common, docs, resident, console):
+    for blueprint in (common, docs, resident, console, scanner):
         app.register_blueprint(blueprint)

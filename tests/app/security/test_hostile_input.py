@@ -176,20 +176,6 @@ def test_rfc3339_timestamps_are_accepted(
     assert response.status_code == 202 and response.json["accepted"] == 1, response.json
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["Wolfeschlegelsteinhausen Bergerdorff Alexander Maximilian", "欧阳" * 20, "A" * 64],
-)
-def test_long_names_are_masked_to_fit_the_code(
-    client: FlaskClient, resident: Callable[..., dict[str, str]], name: str
-) -> None:
-    headers = resident()
-    body = {"name": name, "id_number": ID_NUMBER, "birth_date": "1949-12-31"}
-    assert client.put("/v1/me/profile", json=body, headers=headers).status_code == 200
-    response = client.get("/v1/me/code", headers=headers)
-    assert response.status_code == 200, response.json
-
-
 def test_names_longer_than_the_limit_are_refused_where_entered(
     client: FlaskClient, resident: Callable[..., dict[str, str]]
 ) -> None:

@@ -15,7 +15,7 @@ export function b32decode(text) {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const v = c >= 65 ? c - 65 : c - 24; // 'A'..'Z' -> 0..25, '2'..'7' -> 26..31
-    acc = ((acc << 5) | v) & 0x3ff;
+    acc = ((acc << 5) | v) & 0xfff;
     bits += 5;
     if (bits >= 8) {
       bits -= 8;

@@ -1,0 +1,107 @@
+"""Every golden vector gives the same answer in the browser verifier as in codes.verify.
+
+Both vector formats: hcx-vector/1 (health codes; the check() dict) and hcx-vector/2 (kinds,
+deltas, the verified claims by CBOR key). The Python answers are computed here too, so the
+browser is compared with codes itself as well as with the files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from codes import (
+    KINDS,
+    VerificationError,
+    VerificationKey,
+    VerifiedCode,
+    apply_delta,
+    check,
+    load_bundle,
+    verify,
+)
+from codes.claims import claims_to_map, from_seconds, to_seconds
+from tests.web.scan_browser import RUN_VECTORS_JS, VECTORS, launch, live_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def diagnostic(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): diagnostic(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [diagnostic(v) for v in value]
+    return f"h'{value.hex()}'" if isinstance(value, bytes) else value
+
+
+def python_answer(vector: dict[str, Any]) -> dict[str, Any]:
+    """What codes answers for a vector, in the terms of the vector's format."""
+    root = VerificationKey.from_jwk(vector["root_public_jwk"])
+    bundle = load_bundle(vector["bundle"], root)
+    for delta in vector.get("deltas", []):
+        bundle = apply_delta(bundle, delta, root)
+    options: dict[str, Any] = {
+        "kinds": [k for k in KINDS if k.name in vector.get("accept", ["health"])],
+        "now": from_seconds(vector["now"]),
+        "leeway": vector["leeway"],
+        "algorithms": tuple(vector["algorithms"]),
+        "check_freshness": vector["check_freshness"],
+    }
+    if vector["format"] == "hcx-vector/1":
+        result = check(vector["code"], bundle, **options)
+        got = result.to_dict()
+        del got["kind"]
+        got["expires_at"] = None if result.expires_at is None else to_seconds(result.expires_at)
+        return got
+    code: VerifiedCode | None
+    try:
+        code = verify(vector["code"], bundle, **options)
+        valid, reason = True, None
+    except VerificationError as exc:
+        code, valid, reason = exc.code, False, str(exc.reason)
+    return {
+        "valid": valid,
+        "reason": reason,
+        "kind": None if code is None else str(code.kind.name),
+        "claims": None if code is None else diagnostic(claims_to_map(code.claims)),
+        "expires_at": None if code is None else to_seconds(code.expires_at),
+        "kid": None if code is None else code.kid,
+    }
+
+
+def browser_answer(vector: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The browser's answer in the same terms."""
+    result, code = answer["result"], answer["code"]
+    if vector["format"] == "hcx-vector/1":
+        return {k: v for k, v in result.items() if k != "kind"}
+    return {
+        "valid": result["valid"],
+        "reason": result["reason"],
+        "kind": None if code is None else code["kind"],
+        "claims": None if code is None else code["claims"],
+        "expires_at": None if code is None else code["expires_at"],
+        "kid": None if code is None else code["kid"],
+    }
+
+
+@pytest.mark.slow
+def test_browser_verifier_agrees_on_every_vector(app: Flask) -> None:
+    vectors = [json.loads(p.read_text()) for p in VECTORS]
+    assert len(vectors) == len(VECTORS) >= 20
+    with live_server(app) as base, playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(base + "/scan/")
+        answers = page.evaluate(RUN_VECTORS_JS, vectors)
+        browser.close()
+    assert set(answers) == {v["name"] for v in vectors}
+    wrong = {}
+    for vector in vectors:
+        python = python_answer(vector)
+        got = browser_answer(vector, answers[vector["name"]])
+        if not got == python == vector["expected"]:
+            wrong[vector["name"]] = {"browser": got, "python": python, "file": vector["expected"]}
+    assert not wrong, json.dumps(wrong, indent=1)
