@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()  # Argon2id, memory-hard, library defaults (64 MiB, t=3)
-# A hash of a random password, so unknown usernames cost the same time as known ones.
-_DUMMY_HASH = _hasher.hash("healthcode-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a fixed password, so unknown usernames cost the same time as known ones
+    (computed on first use, not at import)."""
+    return _hasher.hash("healthcode-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +27,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password in constant-ish time, including when there is no account."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
