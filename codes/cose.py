@@ -94,7 +94,7 @@ def decode_signed_payload(payload: bytes) -> Any:
     """Decode a payload whose signature already verified (C decoder), requiring that it
     re-encodes to the same bytes (shortest form, definite lengths, no trailing data)."""
     try:
-        value = cbor2.loads(payload, max_depth=4, allow_indefinite=False)
+        value = cbor2.loads(payload, max_depth=4)  # indefinite lengths fail the re-encoding
         canonical = cbor2.dumps(value) == payload
     except Exception as exc:  # cbor2 raises many types on odd input
         raise CborError(f"payload is not CBOR: {exc}") from exc

@@ -269,7 +269,7 @@ def test_checkpoint_verifies_offline_after_sync(
     # signed by a key the bundle does not list
     now = datetime.now(UTC).replace(microsecond=0)
     forged = codes.issue(
-        codes.Claims(
+        codes.HealthClaims(
             issuer="HC",
             subject="p_" + codes.new_code_id(),
             issued_at=now,
@@ -281,6 +281,7 @@ def test_checkpoint_verifies_offline_after_sync(
             id_last4="002X",
         ),
         codes.SigningKey.generate(),
+        kind=codes.HEALTH,
     )
     status, result = verify("first", forged)
     assert status == 1 and result["reason"] == "UNKNOWN_KEY", result

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import AuditEvent, Person
-from codes import mask_name
 from app.services.persons import find_or_create_person
+from codes import mask_name
 
 ID_A = "11010519491231002X"  # valid PRC check digit, born 1949-12-31
 ID_B = "110101199003074477"
