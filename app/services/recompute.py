@@ -16,7 +16,7 @@ from app.models import PersonStatus, StatusChange
 from app.services import rulesets, trust
 from app.services.facts import PersonRange, people_with_facts
 from app.services.upsert import copy_upsert
-from risk import Assessment, CompiledRuleSet, Reason, assess, severity
+from risk import Assessment, Color, CompiledRuleSet, Reason, assess, severity
 
 Where = Callable[[Any], Any]
 IN_CHUNK = 1000
@@ -84,7 +84,7 @@ def _apply(
         old = existing.get(pid)
         if old is not None and old == (result.color, result.valid_until, version, reasons):
             continue
-        old_color = old[0] if old is not None else "green"
+        old_color = old[0] if old is not None else Color.GREEN
         since_changed = old is None or old_color != result.color
         rows.append(
             {

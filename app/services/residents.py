@@ -13,6 +13,7 @@ from app.errors import Conflict, NotFound
 from app.models import Person, PersonStatus, StatusChange
 from app.principal import Principal
 from app.services import audit
+from risk import Color
 
 LANGUAGES = ("en", "zh")
 
@@ -43,7 +44,7 @@ def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
     """A stored status as served; no row means green (no data)."""
     if row is None:
         return {
-            "color": "green",
+            "color": Color.GREEN,
             "valid_until": None,
             "rule_set_version": 0,  # as in the code: no rule set has assessed them yet
             "reasons": [],

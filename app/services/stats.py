@@ -13,17 +13,19 @@ from sqlalchemy.orm import Session
 
 from app.jobs import get_queue
 from app.models import FeedBatch, JobRecord, OutboxEntry, Person, PersonStatus
+from app.states import BatchStatus, JobStatus
+from risk import COLORS, Color
 
 
 def stats(session: Session, *, redis: Redis, queue_name: str, now: datetime) -> dict[str, Any]:
     """People per colour (no status row counts as green), queue and lag figures."""
-    colors = dict.fromkeys(("green", "yellow", "red"), 0)
+    colors: dict[str, int] = dict.fromkeys(COLORS, 0)
     for color, count in session.execute(
         select(PersonStatus.color, func.count()).group_by(PersonStatus.color)
     ):
         colors[color] = count
     people = int(session.scalar(select(func.count()).select_from(Person)) or 0)
-    colors["green"] += people - sum(colors.values())
+    colors[Color.GREEN] += people - sum(colors.values())
     overdue = session.scalar(
         select(func.min(PersonStatus.valid_until)).where(PersonStatus.valid_until <= now)
     )
@@ -45,10 +47,12 @@ def stats(session: Session, *, redis: Redis, queue_name: str, now: datetime) -> 
             select(func.count()).select_from(OutboxEntry).where(OutboxEntry.done_at.is_(None))
         ),
         "failed_batches": session.scalar(
-            select(func.count()).select_from(FeedBatch).where(FeedBatch.status == "failed")
+            select(func.count())
+            .select_from(FeedBatch)
+            .where(FeedBatch.status == BatchStatus.FAILED)
         ),
         "failed_jobs": session.scalar(
-            select(func.count()).select_from(JobRecord).where(JobRecord.status == "failed")
+            select(func.count()).select_from(JobRecord).where(JobRecord.status == JobStatus.FAILED)
         ),
         "recompute_lag_seconds": round(max(lags), 3) if lags else 0.0,
     }

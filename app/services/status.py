@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import PersonStatus
+from risk import Color
 
 
 @dataclass(frozen=True)
@@ -24,5 +25,5 @@ def current_color(session: Session, *, person_id: uuid.UUID) -> CurrentColor:
     """The stored colour; a person with no data (no status row) is green."""
     row = session.get(PersonStatus, person_id)
     if row is None:
-        return CurrentColor("green", 0, None)
+        return CurrentColor(Color.GREEN, 0, None)
     return CurrentColor(row.color, row.ruleset_version, row.valid_until)
