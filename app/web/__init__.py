@@ -14,10 +14,11 @@ def register_web(app: Flask) -> None:
     from app.web.common import blp as common
     from app.web.common import init_web
     from app.web.console import blp as console
+    from app.web.devtools import blp as dev
     from app.web.docs import blp as docs
     from app.web.resident import blp as resident
     from app.web.scanner import blp as scanner
 
     init_web(app)
-    for blueprint in (common, docs, resident, console, scanner):
+    for blueprint in (common, docs, dev, resident, console, scanner):
         app.register_blueprint(blueprint)
