@@ -32,7 +32,7 @@ from tests.test_checkpoint_e2e import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DOCS_SHOTS = {"scan-valid-360.png", "scan-refused-1280.png"}
+DOCS_SHOTS = {"scan-synced-360.png", "scan-valid-360.png", "scan-refused-360.png"}
 
 
 def scan(page: Any, text: str) -> dict[str, str]:
