@@ -5,7 +5,7 @@ the root key and fetches the full bundle); an official withdraws resident A's co
 scanner syncs again (a delta). Offline: gunicorn stops and the browser goes offline; the page
 reloads from the service worker; B's genuine code is valid (typed as a keyboard-wedge scanner
 does, then Enter), an altered code, A's withdrawn code (pasted) and B's code after its expiry
-are refused with their reasons.
+are refused with their reasons; a new tab opened offline (no login) still checks codes.
 """
 
 from __future__ import annotations
@@ -160,6 +160,14 @@ def test_scanner_verifies_offline_after_sync(
         assert withdrawn["detail"] == "REVOKED", withdrawn
         assert withdrawn["holder"] == "The code has been withdrawn."
         snap(page, "scan-refused")
+
+        # a new tab offline (no login session): the held bundle still checks codes
+        fresh = context.new_page()
+        fresh.goto(f"{service.base}/scan/")
+        expect(fresh.locator("#scan-view")).to_be_visible()
+        expect(fresh.locator("#sync-button")).to_be_disabled()
+        assert scan(fresh, code_b["code"])["tone"] == "green"
+        fresh.close()
 
         expires_at = datetime.fromisoformat(code_b["expires_at"].replace("Z", "+00:00"))
         page.clock.set_fixed_time(expires_at + timedelta(minutes=2))

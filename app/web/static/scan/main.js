@@ -60,11 +60,14 @@ async function runSync() {
   await showTrust();
 }
 
+// Logging in needs the network. A device restarted offline (sessionStorage gone) keeps
+// checking codes with the bundle it holds; the login comes back with the network.
 function showView() {
-  const loggedIn = session.loggedIn;
-  $("login-view").hidden = loggedIn;
-  $("scan-view").hidden = !loggedIn;
-  if (loggedIn) $("code-input").focus();
+  const canScan = session.loggedIn || (scanner.bundle !== null && !navigator.onLine);
+  $("login-view").hidden = canScan;
+  $("scan-view").hidden = !canScan;
+  $("sync-button").disabled = !session.loggedIn;
+  if (canScan) $("code-input").focus();
   else $("login-username").focus();
 }
 
@@ -151,9 +154,13 @@ async function start() {
   });
   window.addEventListener("online", () => {
     showNetwork();
+    showView();
     if (session.loggedIn) runSync();
   });
-  window.addEventListener("offline", showNetwork);
+  window.addEventListener("offline", () => {
+    showNetwork();
+    showView();
+  });
   showNetwork();
   const device = await loadDevice();
   if (device?.doc) {
