@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -130,6 +131,15 @@ def test_scanner_verifies_offline_after_sync(
                     "import('/scan/static/store.js').then((s) => s.loadDevice())"
                 )
                 assert len(device["deltas"]) == 1 and device["etag"]
+                # nothing changed: 304 (or, across a 5-minute boundary, a refresh-only delta
+                # that replaces nothing and is not stacked)
+                page.locator("#notice").evaluate("el => { el.textContent = ''; }")
+                page.get_by_role("button", name="Sync now").click()
+                expect(page.locator("#notice")).to_have_text(re.compile("up to date|Synced"))
+                device = page.evaluate(
+                    "import('/scan/static/store.js').then((s) => s.loadDevice())"
+                )
+                assert len(device["deltas"]) == 1
                 page.evaluate("navigator.serviceWorker.ready.then(() => true)")
                 snap(page, "scan-synced")
             finally:
