@@ -13,6 +13,9 @@ DEFAULT_SECRET = "dev-insecure-secret-key-change-me-before-production"  # noqa: 
 DEFAULT_ID_HASH_KEY = "dev-insecure-id-hash-key-change-me-before-production"
 DEFAULT_KEY_PASSPHRASE = "dev-insecure-key-passphrase"  # noqa: S105
 ENVIRONMENTS = ("development", "testing", "production")
+SMS_BACKENDS = ("console", "http")
+# development and none prove nothing (labelled as such); production needs telco or counter.
+IDENTITY_PROVIDERS = ("telco", "counter", "development", "none")
 INSTANCE_DIR = Path(os.environ.get("HEALTHCODE_INSTANCE_DIR", "instance")).resolve()
 
 
@@ -43,6 +46,16 @@ class Settings:
     otp_rate_limit_ip: str = "20 per minute;200 per hour"
     login_rate_limit: str = "10 per minute"
     sms_backend: str = "console"
+    sms_http_url: str = ""
+    sms_http_key: str = ""
+    sms_template: str = "Your Healthcode login code is {code}. It expires in {minutes} minutes."
+    sms_http_timeout: int = 5
+    sms_http_retries: int = 2
+    identity_provider: str = "development"
+    identity_telco_url: str = ""
+    identity_telco_key: str = ""
+    identity_telco_timeout: int = 5
+    identity_telco_retries: int = 2
     max_content_length: int = 1024 * 1024
     max_upload_bytes: int = 2 * 1024 * 1024
     feed_max_records: int = 10_000
@@ -107,15 +120,70 @@ class Settings:
                     problems.append(f"HEALTHCODE_{name.upper()} must be set to a non-default value")
                 elif len(value) < 32:
                     problems.append(f"HEALTHCODE_{name.upper()} must be at least 32 characters")
+            problems.extend(self._shared_secrets())
         if self.code_alg not in ("ES256", "EdDSA"):
             problems.append("HEALTHCODE_CODE_ALG must be ES256 or EdDSA")
         for name in ("code_ttl", "access_token_ttl", "refresh_token_ttl", "otp_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"HEALTHCODE_{name.upper()} must be positive")
-        if self.sms_backend not in ("console",):
-            problems.append("HEALTHCODE_SMS_BACKEND must be 'console'")
+        problems.extend(self._delivery_problems())
+        problems.extend(self._identity_problems())
         if problems:
             raise ConfigError("; ".join(problems))
+
+    def _shared_secrets(self) -> list[str]:
+        """Each secret must differ from every other one (a leak of one must not give two)."""
+        names = (
+            "secret_key",
+            "id_hash_key",
+            "key_passphrase",
+            "sms_http_key",
+            "identity_telco_key",
+        )
+        seen: dict[str, str] = {}
+        problems = []
+        for name in names:
+            value = getattr(self, name)
+            if value and value in seen:
+                problems.append(
+                    f"HEALTHCODE_{name.upper()} must differ from HEALTHCODE_{seen[value].upper()}"
+                )
+            seen.setdefault(value, name)
+        return problems
+
+    def _delivery_problems(self) -> list[str]:
+        problems = []
+        if self.sms_backend not in SMS_BACKENDS:
+            problems.append(f"HEALTHCODE_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
+        if self.production and self.sms_backend == "console":
+            problems.append("HEALTHCODE_SMS_BACKEND=console logs login codes: not in production")
+        if self.sms_backend == "http" and not (self.sms_http_url and self.sms_http_key):
+            problems.append("HEALTHCODE_SMS_HTTP_URL and HEALTHCODE_SMS_HTTP_KEY must be set")
+        if "{code}" not in self.sms_template:
+            problems.append("HEALTHCODE_SMS_TEMPLATE must contain {code}")
+        if self.sms_http_timeout <= 0 or not 0 <= self.sms_http_retries <= 5:
+            problems.append("HEALTHCODE_SMS_HTTP_TIMEOUT > 0 and HTTP_RETRIES 0-5")
+        return problems
+
+    def _identity_problems(self) -> list[str]:
+        problems = []
+        if self.identity_provider not in IDENTITY_PROVIDERS:
+            problems.append(
+                f"HEALTHCODE_IDENTITY_PROVIDER must be one of {', '.join(IDENTITY_PROVIDERS)}"
+            )
+        if self.production and self.identity_provider in ("none", "development"):
+            problems.append(
+                "HEALTHCODE_IDENTITY_PROVIDER must prove identities in production: telco or counter"
+            )
+        if self.identity_provider == "telco" and not (
+            self.identity_telco_url and self.identity_telco_key
+        ):
+            problems.append(
+                "HEALTHCODE_IDENTITY_TELCO_URL and HEALTHCODE_IDENTITY_TELCO_KEY must be set"
+            )
+        if self.identity_telco_timeout <= 0 or not 0 <= self.identity_telco_retries <= 5:
+            problems.append("HEALTHCODE_IDENTITY_TELCO_TIMEOUT > 0 and _RETRIES 0-5")
+        return problems
 
 
 def _coerce(name: str, kind: Any, raw: str) -> Any:

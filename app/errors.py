@@ -71,6 +71,19 @@ class Conflict(ServiceError):
     title = "Conflict"
 
 
+class TooManyAttempts(ServiceError):
+    """Too many tries: the caller must wait `retry_after` seconds (429 with Retry-After)."""
+
+    status = 429
+    type_slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class Unavailable(ServiceError):
     """A dependency needed for this request is not available."""
 

@@ -135,7 +135,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError) -> Response:
         return problem(
-            error.status, error.title, error.detail, slug=error.type_slug, errors=error.errors
+            error.status,
+            error.title,
+            error.detail,
+            slug=error.type_slug,
+            errors=error.errors,
+            headers=getattr(error, "headers", None),
         )
 
     @app.errorhandler(RecursionError)

@@ -10,6 +10,10 @@ from typing import Any, Protocol
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app.config import Settings
+from app.errors import Unavailable
+from app.outbound import Endpoint, OutboundError
+
 log = logging.getLogger("healthcode.sms")
 OUTBOX_KEY = "healthcode:dev:sms"
 OUTBOX_SIZE = 50
@@ -54,8 +58,44 @@ class ConsoleSms:
         return [json.loads(raw) for raw in self.outbox.lrange(OUTBOX_KEY, 0, OUTBOX_SIZE - 1)]
 
 
-def make_sms_backend(name: str, outbox: Redis | None = None) -> SmsBackend:
+def masked_phone(phone: str) -> str:
+    """A log-safe phone: country prefix and last two digits only (+86*********00)."""
+    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+class HttpSms:
+    """An SMS gateway over HTTP: POST {"to", "text"} with a bearer key (see README, SMS).
+
+    Never logs the code or the full number. A gateway that stays unreachable after the
+    retries makes the request fail with 503 (the code is not delivered, so not usable).
+    """
+
+    def __init__(self, endpoint: Endpoint, template: str) -> None:
+        self.endpoint = endpoint
+        self.template = template
+
+    def send_otp(self, phone: str, code: str, ttl_minutes: int) -> None:
+        """Deliver the templated message through the gateway."""
+        text = self.template.format(code=code, minutes=ttl_minutes)
+        try:
+            self.endpoint.post({"to": phone, "text": text})
+        except OutboundError:
+            log.error("SMS to %s not delivered", masked_phone(phone))
+            raise Unavailable("The login code could not be sent; try again shortly.") from None
+        log.info("SMS sent to %s", masked_phone(phone))
+
+
+def make_sms_backend(settings: Settings, outbox: Redis | None = None) -> SmsBackend:
     """Create the configured SMS backend (`outbox`: keep recent messages, development only)."""
-    if name == "console":
+    if settings.sms_backend == "http":
+        endpoint = Endpoint(
+            settings.sms_http_url,
+            settings.sms_http_key,
+            settings.sms_http_timeout,
+            settings.sms_http_retries,
+            name="sms gateway",
+        )
+        return HttpSms(endpoint, settings.sms_template)
+    if settings.sms_backend == "console" and not settings.production:
         return ConsoleSms(outbox)
-    raise ValueError(f"unknown SMS backend {name!r}")
+    raise ValueError(f"SMS backend {settings.sms_backend!r} is not allowed here")

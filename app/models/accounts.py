@@ -40,6 +40,8 @@ class Account(Base):
         ForeignKey("persons.id", ondelete="SET NULL"), unique=True
     )
     disabled_at: Mapped[datetime | None]
+    # Tokens issued before this instant never work again (set when the account is disabled).
+    tokens_valid_from: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     last_login_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -18,6 +18,7 @@ class AccessClaims:
 
     account_id: uuid.UUID
     role: str
+    issued_at: datetime
 
 
 def issue_access_token(
@@ -48,6 +49,7 @@ def read_access_token(secret: str, issuer: str, token: str) -> AccessClaims | No
             options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             leeway=5,
         )
-        return AccessClaims(uuid.UUID(payload["sub"]), str(payload["role"]))
+        issued_at = datetime.fromtimestamp(int(payload["iat"]), UTC)
+        return AccessClaims(uuid.UUID(payload["sub"]), str(payload["role"]), issued_at)
     except (jwt.InvalidTokenError, ValueError, KeyError):
         return None

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import new_id
 from app.errors import Conflict, FieldError, InvalidInput, NotFound
-from app.models import Account, Role
+from app.models import Account, RefreshToken, Role
 from app.models.accounts import STAFF_ROLES
 from app.principal import Principal
 from app.security.hashing import hash_password
@@ -105,6 +105,14 @@ def set_disabled(
     if actor is not None and actor.id == account.id and disabled:
         raise Conflict("You cannot disable your own account.")
     account.disabled_at = now if disabled else None
+    if disabled:  # re-enabling must not revive what was issued before
+        # whole seconds, rounded up: access tokens carry their issue time in whole seconds
+        account.tokens_valid_from = now.replace(microsecond=0) + timedelta(seconds=1)
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.account_id == account.id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
     audit.record(
         session,
         actor=actor,

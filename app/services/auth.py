@@ -6,6 +6,7 @@ import hmac
 import logging
 import re
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from app.models import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.principal import ActorKind, Principal
 from app.security.hashing import keyed_hash, token_hash, verify_password
 from app.security.tokens import issue_access_token, read_access_token
+from app.services.otp_guard import OtpGuard
 from app.sms import SmsBackend
 
 log = logging.getLogger("healthcode.auth")
@@ -36,9 +38,16 @@ class TokenPair:
     token_type: str = "Bearer"  # noqa: S105
 
 
+def _ascii_phone(raw: str) -> str:
+    """NFKC (full-width ＋ and digits), any script's decimal digits as ASCII, no separators."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return re.sub(r"[\s().-]", "", text)
+
+
 def normalize_phone(raw: str) -> str:
-    """Strip spaces and dashes; require E.164 (+ and 7-15 digits)."""
-    phone = re.sub(r"[\s().-]", "", raw or "")
+    """Full-width or other-script digits to ASCII, strip spaces and dashes; require E.164."""
+    phone = _ascii_phone(raw)
     if not PHONE_PATTERN.match(phone):
         raise InvalidInput(
             "Invalid phone number.",
@@ -47,11 +56,14 @@ def normalize_phone(raw: str) -> str:
     return phone
 
 
-def phone_bucket(raw: object) -> str:
-    """A rate-limit key for whatever phone a client sent: its normalised digits."""
-    if not isinstance(raw, str):
-        return "none"
-    return re.sub(r"[^0-9]", "", raw)[:20] or "none"
+def phone_bucket(settings: Settings, raw: object) -> str:
+    """A rate-limit key for whatever phone a client sent: a keyed hash of its digits.
+
+    The same normalisation as logins (formatting cannot dodge the limit); Redis never sees
+    the number itself.
+    """
+    digits = re.sub(r"[^0-9]", "", _ascii_phone(raw))[:20] if isinstance(raw, str) else ""
+    return keyed_hash(settings.id_hash_key, "rate-limit-phone", digits) if digits else "none"
 
 
 def phone_hash(settings: Settings, phone: str) -> str:
@@ -64,9 +76,18 @@ def _otp_hash(settings: Settings, challenge_key: str, code: str) -> str:
 
 
 def request_otp(
-    session: Session, *, settings: Settings, sms: SmsBackend, raw_phone: str, now: datetime
+    session: Session,
+    *,
+    settings: Settings,
+    sms: SmsBackend,
+    guard: OtpGuard,
+    raw_phone: str,
+    now: datetime,
 ) -> None:
-    """Create a fresh 6-digit code for a phone (replacing open ones) and send it."""
+    """Create a fresh 6-digit code for a phone (replacing open ones) and send it.
+
+    The fresh code resets the phone's back-off (see otp_guard), so its owner can use it.
+    """
     phone = normalize_phone(raw_phone)
     p_hash = phone_hash(settings, phone)
     session.execute(
@@ -86,14 +107,25 @@ def request_otp(
     session.add(challenge)
     session.flush()
     sms.send_otp(phone, code, max(1, settings.otp_ttl // 60))
+    guard.reset(p_hash)
 
 
 def verify_otp(
-    session: Session, *, settings: Settings, raw_phone: str, code: str, now: datetime
+    session: Session,
+    *,
+    settings: Settings,
+    guard: OtpGuard,
+    raw_phone: str,
+    code: str,
+    now: datetime,
 ) -> Account:
-    """Check a code (single use, limited attempts, expiring); create the resident if new."""
+    """Check a code (single use, limited attempts, expiring); create the resident if new.
+
+    Wrong codes count per code, per phone and address, and per phone (see otp_guard).
+    """
     phone = normalize_phone(raw_phone)
     p_hash = phone_hash(settings, phone)
+    guard.check(p_hash, now)
     failure = AuthenticationFailed("The code is wrong, expired or already used.")
     challenge = session.scalars(
         select(OtpChallenge)
@@ -103,14 +135,17 @@ def verify_otp(
         .with_for_update()
     ).first()
     if challenge is None or challenge.expires_at <= now:
+        guard.failed(p_hash, now)
         raise failure
     challenge.attempts += 1
     if challenge.attempts >= settings.otp_max_attempts:
         challenge.consumed_at = now  # the last allowed attempt burns the code either way
     expected = _otp_hash(settings, str(challenge.id), code)
     if not hmac.compare_digest(expected, challenge.code_hash):
+        guard.failed(p_hash, now)
         raise AuthenticationFailed(failure.detail, keep_changes=True)  # the attempt counts
     challenge.consumed_at = now
+    guard.reset(p_hash)
     account = session.scalars(select(Account).where(Account.phone_hash == p_hash)).first()
     if account is None:
         account = Account(
@@ -186,6 +221,8 @@ def refresh_tokens(
     account = session.get(Account, row.account_id)
     if row.expires_at <= now or account is None or not account.active:
         raise failure
+    if account.tokens_valid_from is not None and row.created_at < account.tokens_valid_from:
+        raise failure  # issued before a disable (also revoked then)
     claimed = session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.revoked_at.is_(None))
@@ -223,6 +260,8 @@ def resolve_bearer(session: Session, *, settings: Settings, token: str) -> Princ
     account = session.get(Account, claims.account_id)
     if account is None or not account.active or account.role != claims.role:
         raise AuthenticationFailed("The account is disabled or no longer exists.")
+    if account.tokens_valid_from is not None and claims.issued_at < account.tokens_valid_from:
+        raise AuthenticationFailed("This token was issued before the account was disabled.")
     return Principal(ActorKind.ACCOUNT, account.id, role=account.role, person_id=account.person_id)
 
 

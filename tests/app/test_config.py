@@ -14,6 +14,10 @@ def _prod(**extra: str) -> dict[str, str]:
         "HEALTHCODE_SECRET_KEY": STRONG,
         "HEALTHCODE_ID_HASH_KEY": "y" * 40,
         "HEALTHCODE_KEY_PASSPHRASE": "z" * 40,
+        "HEALTHCODE_SMS_BACKEND": "http",
+        "HEALTHCODE_SMS_HTTP_URL": "https://sms.example/send",
+        "HEALTHCODE_SMS_HTTP_KEY": "s" * 40,
+        "HEALTHCODE_IDENTITY_PROVIDER": "counter",
     }
     env.update(extra)
     return env

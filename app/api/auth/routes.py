@@ -15,9 +15,10 @@ from app.api.auth.schemas import (
     TokenSchema,
 )
 from app.api.blueprint import Blueprint
-from app.extensions import container, db_session, limiter, now
+from app.extensions import client_address, container, db_session, limiter, now
 from app.security.access import allow
 from app.services import auth
+from app.services.otp_guard import OtpGuard
 
 blp = Blueprint("auth", __name__, url_prefix="/v1/auth", description="Logging in")
 
@@ -26,7 +27,13 @@ def _phone_key() -> str:
     """The per-phone bucket, keyed on the normalised number (formatting cannot dodge it)."""
     body = request.get_json(silent=True)
     phone = body.get("phone") if isinstance(body, dict) else None
-    return "phone:" + auth.phone_bucket(phone)
+    return "phone:" + auth.phone_bucket(container().settings, phone)
+
+
+def _guard() -> OtpGuard:
+    """Wrong-code counts for this caller's address (see app.services.otp_guard)."""
+    c = container()
+    return OtpGuard(c.redis, c.settings.id_hash_key, client_address())
 
 
 def _otp_phone_limit() -> str:
@@ -52,7 +59,12 @@ class OtpRequest(MethodView):
         """Send a 6-digit login code to a phone by SMS."""
         s = container()
         auth.request_otp(
-            db_session(), settings=s.settings, sms=s.sms, raw_phone=data["phone"], now=now()
+            db_session(),
+            settings=s.settings,
+            sms=s.sms,
+            guard=_guard(),
+            raw_phone=data["phone"],
+            now=now(),
         )
         return {"status": "sent", "expires_in": s.settings.otp_ttl}
 
@@ -61,14 +73,18 @@ class OtpRequest(MethodView):
 class OtpToken(MethodView):
     @allow(public=True)
     @limiter.limit(_otp_ip_limit, scope="token-ip")
-    @limiter.limit(_otp_phone_limit, key_func=_phone_key, scope="token-phone")
     @blp.arguments(OtpTokenSchema)
     @blp.response(200, TokenSchema)
     def post(self, data: dict[str, Any]) -> auth.TokenPair:
         """Exchange a phone and its code for tokens; the first login creates the resident."""
         session, settings = db_session(), container().settings
         account = auth.verify_otp(
-            session, settings=settings, raw_phone=data["phone"], code=data["otp"], now=now()
+            session,
+            settings=settings,
+            guard=_guard(),
+            raw_phone=data["phone"],
+            code=data["otp"],
+            now=now(),
         )
         return auth.issue_tokens(session, settings=settings, account=account, now=now())
 

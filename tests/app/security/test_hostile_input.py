@@ -59,20 +59,20 @@ def test_lone_surrogates_and_nul_in_json_strings_are_400(
 ) -> None:
     official = login("official")
     cases = [
-        ("POST", "/v1/auth/refresh", '{"refresh_token": "hcr_%s"}' % escape, None),
-        ("POST", "/v1/auth/login", '{"username": "a%s", "password": "x"}' % escape, None),
-        ("POST", "/v1/api-keys", '{"name": "k%s", "scopes": ["checkpoint"]}' % escape, official),
+        ("POST", "/v1/auth/refresh", f'{{"refresh_token": "hcr_{escape}"}}', None),
+        ("POST", "/v1/auth/login", f'{{"username": "a{escape}", "password": "x"}}', None),
+        ("POST", "/v1/api-keys", f'{{"name": "k{escape}", "scopes": ["checkpoint"]}}', official),
         (
             "PUT",
             "/v1/regions/R1",
-            '{"name": "n%s", "level": "low", "effective_from": "2026-01-01T00:00:00Z"}' % escape,
+            f'{{"name": "n{escape}", "level": "low", "effective_from": "2026-01-01T00:00:00Z"}}',
             official,
         ),
         (
             "POST",
             "/v1/rulesets",
             '{"default_color": "green", "rules": [{"id": "r", "color": "red", "when": true,'
-            ' "text": {"en": "t%s"}, "how_to_clear": {"en": "x"}}]}' % escape,
+            f' "text": {{"en": "t{escape}"}}, "how_to_clear": {{"en": "x"}}}}]}}',
             official,
         ),
     ]
@@ -118,11 +118,12 @@ def test_giant_dimension_png_is_refused_before_decoding(
 
     image = _png(width, height)
     assert len(image) < 2 * 1024 * 1024
+    checkpoint = login("checkpoint")
     started = time.perf_counter()
     response = client.post(
         "/v1/verify/image",
         data={"file": (BytesIO(image), "x.png")},
-        headers=login("checkpoint"),
+        headers=checkpoint,
         content_type="multipart/form-data",
     )
     problem = _problem(response, 422)
@@ -174,6 +175,20 @@ def test_rfc3339_timestamps_are_accepted(
         "/v1/feeds/tests", json={"records": [record | {"sampled_at": value}]}, headers=official
     )
     assert response.status_code == 202 and response.json["accepted"] == 1, response.json
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Wolfeschlegelsteinhausen Bergerdorff Alexander Maximilian", "欧阳" * 20, "A" * 64],
+)
+def test_long_names_are_masked_to_fit_the_code(
+    client: FlaskClient, resident: Callable[..., dict[str, str]], name: str
+) -> None:
+    headers = resident()
+    body = {"name": name, "id_number": ID_NUMBER, "birth_date": "1949-12-31"}
+    assert client.put("/v1/me/profile", json=body, headers=headers).status_code == 200
+    response = client.get("/v1/me/code", headers=headers)
+    assert response.status_code == 200, response.json
 
 
 def test_names_longer_than_the_limit_are_refused_where_entered(
