@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import FieldError, ServiceError
@@ -96,8 +99,41 @@ def _location_errors(messages: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
+class FieldErrorSchema(ma.Schema):
+    pointer = ma.fields.String(
+        required=True, metadata={"description": "JSON pointer to the input at fault"}
+    )
+    detail = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error is answered (application/problem+json)."""
+
+    type = ma.fields.String(required=True, metadata={"format": "uri"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True, metadata={"minimum": 400, "maximum": 599})
+    detail = ma.fields.String()
+    instance = ma.fields.String(allow_none=True)
+    request_id = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest Api whose HTTP errors are RFC 9457 problems."""
+    """flask-smorest Api whose HTTP errors are RFC 9457 problems, and documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        """Every error response in the OpenAPI document is problem+json with ProblemSchema."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIME)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any error (RFC 9457 problem)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIME)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         """Render any HTTPException (including webargs validation aborts) as a problem."""

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
 from app.extensions import container
-from app.problems import problem
+from app.problems import PROBLEM_MIME, ProblemSchema, problem
 from app.security.access import allow
 from app.services.health import readiness
 
@@ -29,7 +29,12 @@ class Liveness(MethodView):
 class Readiness(MethodView):
     @allow(public=True)
     @blp.response(200)
-    @blp.alt_response(503, description="A dependency is not ready; the body names it")
+    @blp.alt_response(
+        503,
+        schema=ProblemSchema,
+        content_type=PROBLEM_MIME,
+        description="A dependency is not ready; `failed` and `checks` name it",
+    )
     def get(self) -> dict[str, Any] | Response:
         """Readiness: database, migrations at head, Redis and the signing key."""
         checks = readiness(container())

@@ -11,9 +11,17 @@ from app.services.persons import NAME_MAX
 class ProfileInputSchema(StrictSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=NAME_MAX))
     id_number = ma.fields.String(
-        required=True, load_only=True, validate=ma.validate.Length(min=6, max=40)
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=6, max=40),
+        metadata={
+            "description": "6-32 letters or digits (spaces and dashes are ignored); an "
+            "18-character PRC resident ID must have a valid check digit and match birth_date."
+        },
     )
-    birth_date = ma.fields.Date(required=True)
+    birth_date = ma.fields.Date(
+        required=True, metadata={"description": "From 1900-01-01 to today."}
+    )
 
 
 class ProfileSchema(ma.Schema):
