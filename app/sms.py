@@ -55,7 +55,8 @@ class ConsoleSms:
         """The last messages sent, newest first (empty without an outbox)."""
         if self.outbox is None:
             return []
-        return [json.loads(raw) for raw in self.outbox.lrange(OUTBOX_KEY, 0, OUTBOX_SIZE - 1)]
+        raw: list[bytes] = self.outbox.lrange(OUTBOX_KEY, 0, OUTBOX_SIZE - 1)  # type: ignore[assignment]
+        return [json.loads(item) for item in raw]
 
 
 def masked_phone(phone: str) -> str:

@@ -11,6 +11,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.models import Account, Region, RegionLevel
 from app.services.accounts import create_staff
+from app.services.demo_population import seed_population
 
 DEMO_STAFF = (
     ("admin", "admin"),
@@ -28,7 +29,7 @@ DEMO_REGIONS = (
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def seed(session: Session, settings: Settings) -> list[str]:
+def seed(session: Session, *, settings: Settings) -> list[str]:
     """Create what is missing and report it; running twice changes nothing."""
     if settings.production:
         raise RuntimeError("demo data is never loaded in production mode")
@@ -37,7 +38,14 @@ def seed(session: Session, settings: Settings) -> list[str]:
     for username, role in DEMO_STAFF:
         exists = session.scalars(select(Account).where(Account.username == username)).first()
         if exists is None:
-            create_staff(session, username, settings.demo_password, role, now, enforce_policy=False)
+            create_staff(
+                session,
+                username=username,
+                password=settings.demo_password,
+                role=role,
+                now=now,
+                enforce_policy=False,
+            )
             report.append(f"created {role} account {username!r}")
     for code, name, level in DEMO_REGIONS:
         if session.get(Region, code) is None:
@@ -45,5 +53,8 @@ def seed(session: Session, settings: Settings) -> list[str]:
             session.flush()
             session.add(RegionLevel(region_code=code, level=level, effective_from=EPOCH))
             report.append(f"created region {code} ({level})")
-    session.commit()
-    return report or ["demo data already present"]
+    session.flush()
+    codes = [code for code, _name, _level in DEMO_REGIONS]
+    report += seed_population(session, settings=settings, regions=codes, now=now)
+    session.flush()
+    return report
