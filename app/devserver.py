@@ -16,6 +16,7 @@ from types import FrameType
 
 from app.config import INSTANCE_DIR, Settings
 from app.embedded import EmbeddedRedis
+from app.serving import gunicorn_command
 
 
 def _banner(port: int, settings: Settings, embedded: bool) -> str:
@@ -83,16 +84,7 @@ def main() -> int:
         subprocess.run([*flask, "rules", "init"], env=env, cwd=root, check=True)
         if not settings.production:
             subprocess.run([*flask, "demo", "seed"], env=env, cwd=root, check=True)
-        gunicorn = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ]
+        gunicorn = gunicorn_command(f"127.0.0.1:{port}")
         for command in (gunicorn, [*flask, "scheduler"], [*flask, "worker"]):
             # Own sessions: Ctrl-C reaches only us, and we stop them in order below.
             children.append(subprocess.Popen(command, env=env, cwd=root, start_new_session=True))

@@ -28,6 +28,8 @@ import pytest
 import requests
 from flask import Flask
 
+from app.serving import gunicorn_command
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 10  # seconds, for every HTTP request
 CLI_TIMEOUT = 30  # seconds, for every subprocess
@@ -103,16 +105,7 @@ class Service:
 
 def _start(env: dict[str, str], port: int, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
+        gunicorn_command(f"127.0.0.1:{port}"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

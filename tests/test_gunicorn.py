@@ -13,6 +13,8 @@ import pytest
 import requests
 from flask import Flask
 
+from app.serving import gunicorn_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,16 +57,7 @@ def test_gunicorn_serves_readyz(database_url: str, redis_url: str, app: Flask) -
         capture_output=True,
     )
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
+        gunicorn_command(f"127.0.0.1:{port}"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
