@@ -29,10 +29,13 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
+from app.serving import gunicorn_command  # noqa: E402
+
 REGIONS, HIGH_REGIONS = 500, 10
 WORKERS = 2
 UPLOADERS = 4
 RUN = uuid.uuid4().hex[:6].upper()  # record ids differ from run to run (see --reuse)
+SOURCE = uuid.UUID(int=1)  # the loaded records' source (records are unique per source)
 
 
 def figure(name: str, value: float, unit: str) -> None:
@@ -82,8 +85,8 @@ def generate(dsn: str, people: int, id_hash_key: str, now: datetime) -> None:
                 cp.write_row((pid, id_hash(id_hash_key, number), number[-4:], now, now))
         log(f"{people} people loaded")
         with cur.copy(
-            "COPY stays (id, record_id, person_id, region_code, arrived_at, departed_at, "
-            "received_at) FROM STDIN"
+            "COPY stays (id, source_id, record_id, person_id, region_code, arrived_at, "
+            "departed_at, received_at) FROM STDIN"
         ) as cp:
             n = 0
             for pid in ids:
@@ -93,12 +96,13 @@ def generate(dsn: str, people: int, id_hash_key: str, now: datetime) -> None:
                     if rng.random() > 0.2:
                         departed = min(now, arrived + timedelta(seconds=rng.randrange(10 * 86400)))
                     region = f"R{rng.randrange(REGIONS):03d}"
-                    cp.write_row((uuid.uuid4(), f"s{n}", pid, region, arrived, departed, now))
+                    row = (uuid.uuid4(), SOURCE, f"s{n}", pid, region, arrived, departed, now)
+                    cp.write_row(row)
                     n += 1
         log(f"{n} stays loaded")
         with cur.copy(
-            "COPY lab_tests (id, record_id, person_id, kind, result, sampled_at, received_at) "
-            "FROM STDIN"
+            "COPY lab_tests (id, source_id, record_id, person_id, kind, result, sampled_at, "
+            "received_at) FROM STDIN"
         ) as cp:
             n = 0
             for pid in ids:
@@ -106,7 +110,7 @@ def generate(dsn: str, people: int, id_hash_key: str, now: datetime) -> None:
                     result = "positive" if rng.random() < 0.03 else "negative"
                     kind = "pcr" if rng.random() < 0.5 else "antigen"
                     sampled = now - timedelta(seconds=rng.randrange(30 * 86400))
-                    cp.write_row((uuid.uuid4(), f"t{n}", pid, kind, result, sampled, now))
+                    cp.write_row((uuid.uuid4(), SOURCE, f"t{n}", pid, kind, result, sampled, now))
                     n += 1
         log(f"{n} tests loaded")
         conn.commit()
@@ -453,18 +457,7 @@ def main() -> int:
 
         port = free_port()
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "wsgi:app",
-            ],
+            gunicorn_command(f"127.0.0.1:{port}", "--workers", "2"),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, new_id, utcnow
@@ -35,10 +35,14 @@ class LabTest(Base):
     """A lab test result for a person."""
 
     __tablename__ = "lab_tests"
-    __table_args__ = (Index("ix_lab_tests_person_sampled", "person_id", "sampled_at"),)
+    __table_args__ = (
+        Index("ix_lab_tests_person_sampled", "person_id", "sampled_at"),
+        UniqueConstraint("source_id", "record_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    record_id: Mapped[str] = mapped_column(String(100), unique=True)
+    source_id: Mapped[uuid.UUID]  # who sent it: the API key or account id
+    record_id: Mapped[str] = mapped_column(String(100))
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     result: Mapped[str] = mapped_column(String(10))
@@ -54,10 +58,12 @@ class Stay(Base):
     __table_args__ = (
         Index("ix_stays_person_id", "person_id"),
         Index("ix_stays_region_arrived", "region_code", "arrived_at"),
+        UniqueConstraint("source_id", "record_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    record_id: Mapped[str] = mapped_column(String(100), unique=True)
+    source_id: Mapped[uuid.UUID]  # who sent it: the API key or account id
+    record_id: Mapped[str] = mapped_column(String(100))
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     arrived_at: Mapped[datetime]
@@ -70,10 +76,14 @@ class ContactEvent(Base):
     """An exposure of a person as a close or secondary contact."""
 
     __tablename__ = "contact_events"
-    __table_args__ = (Index("ix_contact_events_person_exposed", "person_id", "exposed_at"),)
+    __table_args__ = (
+        Index("ix_contact_events_person_exposed", "person_id", "exposed_at"),
+        UniqueConstraint("source_id", "record_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    record_id: Mapped[str] = mapped_column(String(100), unique=True)
+    source_id: Mapped[uuid.UUID]  # who sent it: the API key or account id
+    record_id: Mapped[str] = mapped_column(String(100))
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     exposed_at: Mapped[datetime]

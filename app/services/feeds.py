@@ -143,6 +143,48 @@ def _person_ids(
     return {n: found[h] for n, h in hashes.items()}
 
 
+def _changed_record(record_id: str, where: str) -> dict[str, Any]:
+    return {
+        "pointer": "/record_id",
+        "detail": f"record_id {record_id!r} was already sent by this source ({where}) with "
+        "different content; the stored record is unchanged. Send a correction under a new "
+        "record_id.",
+    }
+
+
+def _changed_resends(
+    session: Session,
+    *,
+    spec: FeedSpec,
+    source_id: uuid.UUID,
+    resent: list[tuple[int, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Rejections for resent record_ids whose content differs from what this source stored.
+
+    The same (source, record_id) with identical content is a duplicate (safe to resend);
+    with different content it is rejected with a pointer, never silently dropped.
+    """
+    if not resent:
+        return []
+    names = sorted(spec.fields - {"record_id", "id_number"})
+    model = spec.model
+    columns = [model.record_id, model.person_id, *(getattr(model, n) for n in names)]
+    stored: dict[str, tuple[Any, ...]] = {}
+    ids = [row["record_id"] for _, row in resent]
+    for start in range(0, len(ids), 500):
+        query = select(*columns).where(
+            model.source_id == source_id, model.record_id.in_(ids[start : start + 500])
+        )
+        stored.update((r[0], tuple(r[1:])) for r in session.execute(query))
+    rejected = []
+    for index, row in resent:
+        mine = (row["person_id"], *(row.get(n) for n in names))
+        if stored.get(row["record_id"]) != mine:
+            where = "in an earlier batch"
+            rejected.append({"index": index, "errors": [_changed_record(row["record_id"], where)]})
+    return rejected
+
+
 def ingest(
     session: Session,
     *,
@@ -167,16 +209,21 @@ def ingest(
     latest = now + timedelta(seconds=settings.clock_skew)
     rejected: list[dict[str, Any]] = []
     good: list[tuple[int, dict[str, Any]]] = []
-    seen: set[str] = set()
+    seen: dict[str, tuple[int, dict[str, Any]]] = {}
     in_batch_duplicates = 0
     for index, raw in enumerate(records):
         clean, errors = _check_record(spec, raw, known_regions.__contains__, latest)
         if clean is None:
             rejected.append({"index": index, "errors": errors})
         elif clean["record_id"] in seen:
-            in_batch_duplicates += 1
+            first, earlier = seen[clean["record_id"]]
+            if earlier == clean:
+                in_batch_duplicates += 1
+            else:
+                error = _changed_record(clean["record_id"], f"record {first} of this batch")
+                rejected.append({"index": index, "errors": [error]})
         else:
-            seen.add(clean["record_id"])
+            seen[clean["record_id"]] = (index, clean)
             good.append((index, clean))
     people = _person_ids(
         session, settings=settings, id_numbers={c["id_number"] for _, c in good}, now=now
@@ -197,12 +244,23 @@ def ingest(
     for (_, clean), row_id in zip(good, ordered_ids(len(good)), strict=True):
         row = {k: v for k, v in clean.items() if k != "id_number"}
         row.update(
-            id=row_id, person_id=people[clean["id_number"]], batch_id=batch.id, received_at=now
+            id=row_id,
+            source_id=actor.id,
+            person_id=people[clean["id_number"]],
+            batch_id=batch.id,
+            received_at=now,
         )
         rows.append(row)
-    inserted = len(copy_insert_ignore(session, model=spec.model, rows=rows, keys=["record_id"]))
+    new = copy_insert_ignore(session, model=spec.model, rows=rows, keys=["record_id", "source_id"])
+    resent = [
+        (i, row) for (i, _), row in zip(good, rows, strict=True) if row["record_id"] not in new
+    ]
+    changed = _changed_resends(session, spec=spec, source_id=actor.id, resent=resent)
+    rejected.extend(changed)
+    rejected.sort(key=lambda r: r["index"])
+    inserted = len(new)
     batch.accepted = inserted
-    batch.duplicates = len(rows) - inserted + in_batch_duplicates
+    batch.duplicates = len(resent) - len(changed) + in_batch_duplicates
     result = IngestResult(batch.id, batch.accepted, batch.duplicates, rejected)
     if inserted:
         payload = {"batch_id": str(batch.id)}
