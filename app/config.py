@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,6 @@ class Settings:
     log_json: bool = True
     demo_password: str = "demo"  # noqa: S105
     trusted_proxies: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -84,21 +84,21 @@ class Settings:
         """Build settings from the environment, then apply overrides (tests pass a dict)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        known = {f.name: f for f in fields(cls)}
         for name, f in known.items():
             raw = environ.get(PREFIX + name.upper())
             if raw is not None:
                 values[name] = _coerce(name, f.type, raw)
-        extra: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             name = key.lower()
-            if name in known:
-                values[name] = (
-                    _coerce(name, known[name].type, value) if isinstance(value, str) else value
-                )
-            else:
-                extra[key] = value
-        settings = replace(cls(), **values, extra=extra)
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0].upper()}?)" if close else ""
+                raise ConfigError(f"unknown setting {key!r}{hint}")
+            values[name] = (
+                _coerce(name, known[name].type, value) if isinstance(value, str) else value
+            )
+        settings = replace(cls(), **values)
         settings.validate()
         return settings
 

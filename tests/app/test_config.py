@@ -58,3 +58,8 @@ def test_production_missing_secret_refuses_to_start(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("HEALTHCODE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
+
+
+def test_a_mistyped_override_fails_with_a_hint() -> None:
+    with pytest.raises(ConfigError, match="unknown setting 'CODE_TTTL'.*CODE_TTL"):
+        Settings.load({}, {"CODE_TTTL": 60})
