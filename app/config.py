@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from codes.kinds import HEALTH
+
 PREFIX = "HEALTHCODE_"
 DEFAULT_SECRET = "dev-insecure-secret-key-change-me-before-production"  # noqa: S105
 DEFAULT_ID_HASH_KEY = "dev-insecure-id-hash-key-change-me-before-production"
@@ -63,6 +65,9 @@ class Settings:
     feed_max_bytes: int = 16 * 1024 * 1024
     clock_skew: int = 300
     queue_name: str = "healthcode"
+    redis_timeout: float = 1.0  # seconds for every Redis call: a frozen Redis fails fast
+    outbox_lease: int = 15  # a running outbox job renews its lease; once it lapses, re-sent
+    heartbeat_dir: str = str(INSTANCE_DIR / "heartbeat")  # worker/scheduler liveness files
     outbox_stale_after: int = 600
     recompute_chunk: int = 10_000
     scheduler_interval: int = 5
@@ -71,6 +76,12 @@ class Settings:
     log_json: bool = True
     demo_password: str = "demo"  # noqa: S105
     trusted_proxies: int = 0
+    place_code_rotation: int = 7 * 24 * 3600
+    place_code_grace: int = 24 * 3600
+    checkin_duration: int = 2 * 3600
+    checkin_repeat_window: int = 5 * 60
+    exposure_window_days: int = 4
+    poster_font: str = ""
 
     @property
     def production(self) -> bool:
@@ -98,6 +109,10 @@ class Settings:
             values[name] = (
                 _coerce(name, known[name].type, value) if isinstance(value, str) else value
             )
+        if values.get("env", "development") == "development" and "redis_url" not in values:
+            found = dev_redis_url()
+            if found:
+                values["redis_url"] = found
         settings = replace(cls(), **values)
         settings.validate()
         return settings
@@ -123,9 +138,13 @@ class Settings:
             problems.extend(self._shared_secrets())
         if self.code_alg not in ("ES256", "EdDSA"):
             problems.append("HEALTHCODE_CODE_ALG must be ES256 or EdDSA")
+        problems.extend(self._venue_problems())
         for name in ("code_ttl", "access_token_ttl", "refresh_token_ttl", "otp_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"HEALTHCODE_{name.upper()} must be positive")
+        longest = int(HEALTH.max_lifetime.total_seconds())
+        if self.code_ttl > longest:
+            problems.append(f"HEALTHCODE_CODE_TTL must be at most {longest} (a health code's life)")
         problems.extend(self._delivery_problems())
         problems.extend(self._identity_problems())
         if problems:
@@ -165,6 +184,20 @@ class Settings:
             problems.append("HEALTHCODE_SMS_HTTP_TIMEOUT > 0 and HTTP_RETRIES 0-5")
         return problems
 
+    def _venue_problems(self) -> list[str]:
+        problems = []
+        if not 3600 <= self.place_code_rotation <= 180 * 24 * 3600:
+            problems.append("HEALTHCODE_PLACE_CODE_ROTATION must be 3600 s to 180 days")
+        if not 0 <= self.place_code_grace <= 30 * 24 * 3600:
+            problems.append("HEALTHCODE_PLACE_CODE_GRACE must be 0 to 30 days")
+        if not 60 <= self.checkin_duration <= 12 * 3600:
+            problems.append("HEALTHCODE_CHECKIN_DURATION must be 60 s to 12 h")
+        if not 0 <= self.checkin_repeat_window <= 3600:
+            problems.append("HEALTHCODE_CHECKIN_REPEAT_WINDOW must be 0 to 3600 s")
+        if not 1 <= self.exposure_window_days <= 30:
+            problems.append("HEALTHCODE_EXPOSURE_WINDOW_DAYS must be 1 to 30")
+        return problems
+
     def _identity_problems(self) -> list[str]:
         problems = []
         if self.identity_provider not in IDENTITY_PROVIDERS:
@@ -186,6 +219,21 @@ class Settings:
         return problems
 
 
+DEV_REDIS_FILE = INSTANCE_DIR / "redis.url"
+
+
+def dev_redis_url() -> str | None:
+    """The embedded Redis of a running `make run` (development only): the URL it wrote to
+    instance/redis.url, if its socket still exists; so `flask ...` in a second terminal
+    finds it."""
+    try:
+        url = DEV_REDIS_FILE.read_text().strip()
+    except OSError:
+        return None
+    socket = url.removeprefix("unix://").split("?", 1)[0]
+    return url if url.startswith("unix://") and Path(socket).exists() else None
+
+
 def _coerce(name: str, kind: Any, raw: str) -> Any:
     kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
     try:
@@ -198,6 +246,8 @@ def _coerce(name: str, kind: Any, raw: str) -> Any:
             raise ValueError(raw)
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
     except ValueError:
         raise ConfigError(f"HEALTHCODE_{name.upper()}: cannot read {raw!r} as {kind}") from None
     return raw

@@ -61,5 +61,11 @@ def test_production_missing_secret_refuses_to_start(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_mistyped_override_fails_with_a_hint() -> None:
-    with pytest.raises(ConfigError, match="unknown setting 'CODE_TTTL'.*CODE_TTL"):
+    with pytest.raises(ConfigError, match=r"unknown setting 'CODE_TTTL'.*CODE_TTL"):
         Settings.load({}, {"CODE_TTTL": 60})
+
+
+def test_code_ttl_is_capped_at_a_health_code_life() -> None:
+    with pytest.raises(ConfigError, match="HEALTHCODE_CODE_TTL must be at most 604800"):
+        Settings.load({"HEALTHCODE_CODE_TTL": str(8 * 24 * 3600)})
+    assert Settings.load({"HEALTHCODE_CODE_TTL": str(7 * 24 * 3600)}).code_ttl == 604800
