@@ -16,19 +16,20 @@ from app.models import FeedBatch, Person, PersonStatus, StatusChange, Stay
 from app.principal import Principal
 from app.services import audit
 from app.services.residents import localized
+from risk import Color
 
-COLOURS = ("green", "yellow", "red")
+COLOURS: tuple[str, ...] = tuple(Color)
 NO_REGION = ""
 
 
 def _current(session: Session) -> dict[str, int]:
-    counts = dict.fromkeys(COLOURS, 0)
+    counts: dict[str, int] = dict.fromkeys(COLOURS, 0)
     for color, count in session.execute(
         select(PersonStatus.color, func.count()).group_by(PersonStatus.color)
     ):
         counts[str(color)] = int(count)
     people = int(session.scalar(select(func.count()).select_from(Person)) or 0)
-    counts["green"] += people - sum(counts.values())
+    counts[Color.GREEN] += people - sum(counts.values())
     return counts
 
 
@@ -39,7 +40,7 @@ def colours_by_region(session: Session) -> list[dict[str, Any]]:
         .group_by(Stay.person_id)
         .subquery()
     )
-    color = func.coalesce(PersonStatus.color, "green")
+    color = func.coalesce(PersonStatus.color, Color.GREEN.value)
     rows = session.execute(
         select(Stay.region_code, color, func.count(func.distinct(Stay.person_id)))
         .join(latest, and_(Stay.person_id == latest.c.person_id, Stay.arrived_at == latest.c.at))
@@ -72,7 +73,8 @@ def colours_over_time(session: Session, *, now: datetime, days: int) -> list[dic
             .group_by(StatusChange.from_color, StatusChange.to_color)
         ):
             counts[str(new)] = counts.get(str(new), 0) - int(count)
-            counts[str(old or "green")] = counts.get(str(old or "green"), 0) + int(count)
+            before = str(old or Color.GREEN)
+            counts[before] = counts.get(before, 0) + int(count)
         points.append({"at": at, "colors": {c: max(0, counts.get(c, 0)) for c in COLOURS}})
     return points
 
