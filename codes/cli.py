@@ -26,11 +26,13 @@ from codes.bundle import (
     apply_delta,
     load_bundle,
 )
-from codes.errors import BundleDeltaMismatchError, CodesError
+from codes.claims import PlaceClaims
+from codes.errors import BundleDeltaMismatchError, CodesError, VerificationError
 from codes.jws import MAX_DOC_BYTES, jws_verify
 from codes.keys import ALGORITHMS, VerificationKey
-from codes.kinds import KINDS, KindName
-from codes.verify import check
+from codes.kinds import KINDS, PLACE, KindName
+from codes.policy import EntryPolicy, decide
+from codes.verify import VerificationResult, check, verify
 
 EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 # /1: {"format", "etag", "doc"}: one signed full bundle.
@@ -284,15 +286,34 @@ def _code_text(args: argparse.Namespace) -> str:
         raise CliError(f"cannot read a QR code from {args.image}: {exc}") from exc
 
 
+def _place_policy(args: argparse.Namespace, bundle: TrustBundle, now: datetime) -> EntryPolicy:
+    """The entry policy of the venue's place code (which must itself verify)."""
+    try:
+        place = verify(args.place_code.strip(), bundle, kinds=[PLACE], now=now, leeway=args.leeway)
+    except VerificationError as exc:
+        raise CliError(f"the place code is not valid: {exc.reason}") from exc
+    assert isinstance(place.claims, PlaceClaims)
+    return EntryPolicy.of(place.claims)
+
+
+def _print(values: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(values))
+    else:
+        for name, value in values.items():
+            print(f"{name}: {'' if value is None else value}")
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Verify one code offline; exit 0 only when valid."""
+    """Verify one code offline; exit 0 only when valid (with --place-code: when admitted)."""
     now = _parse_now(args.now)
     if args.leeway < 0:
         raise CliError("--leeway must not be negative")
     bundle = _load_store(Path(args.bundle), _root(args.root)).bundle
+    policy = None if args.place_code is None else _place_policy(args, bundle, now)
     text = _code_text(args)
     accepted = args.kind or [KindName.HEALTH]
-    result = check(
+    result: VerificationResult = check(
         text,
         bundle,
         kinds=[k for k in KINDS if k.name in accepted],
@@ -300,12 +321,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         leeway=args.leeway,
         algorithms=tuple(args.alg or ALGORITHMS),
     )
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        for name, value in result.to_dict().items():
-            print(f"{name}: {'' if value is None else value}")
-    return EXIT_VALID if result.valid else EXIT_INVALID
+    values = result.to_dict()
+    if policy is None:
+        _print(values, args.json)
+        return EXIT_VALID if result.valid else EXIT_INVALID
+    tested = None if args.negative_test_at is None else _parse_now(args.negative_test_at)
+    decision = decide(policy, result, now=now, negative_test_at=tested)
+    values.update(admit=decision.admit, entry_reason=decision.reason)
+    _print(values, args.json)
+    return EXIT_VALID if decision.admit else EXIT_INVALID
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -333,6 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         choices=[k.name.value for k in KINDS],
         help="accepted code kind(s) (default: health)",
+    )
+    ver.add_argument(
+        "--place-code",
+        help="a venue's place code (HCP1:...): apply its entry policy (exit 0 only if admitted)",
+    )
+    ver.add_argument(
+        "--negative-test-at",
+        help="sampling time (ISO 8601 or epoch) of a negative test seen, for a test rule",
     )
     ver.add_argument("--json", action="store_true", help="print one JSON object")
     ver.set_defaults(func=cmd_verify)

@@ -16,7 +16,7 @@ RECORD_KINDS: Final = {"tests": "test", "stays": "stay", "contacts": "contact"}
 RECORD_FIELDS: Final = {
     "tests": frozenset({"record_id", "kind", "result", "sampled_at"}),
     "stays": frozenset({"record_id", "region_code", "arrived_at", "departed_at", "levels"}),
-    "contacts": frozenset({"record_id", "kind", "exposed_at"}),
+    "contacts": frozenset({"record_id", "kind", "exposed_at", "place"}),
 }
 """Fields of a record in each collection of the facts document."""
 
@@ -55,11 +55,12 @@ class Stay:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """An exposure to a case: kind "close" or "secondary"."""
+    """An exposure to a case: kind "close" or "secondary"; place names the venue, if any."""
 
     record_id: str
     kind: str
     exposed_at: datetime
+    place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,12 @@ def build(facts: Facts, now: datetime) -> tuple[dict[str, Any], dict[str, Entrie
         ]
         contacts: Entries = [
             (
-                {"record_id": c.record_id, "kind": c.kind, "exposed_at": text(c.exposed_at)},
+                {
+                    "record_id": c.record_id,
+                    "kind": c.kind,
+                    "exposed_at": text(c.exposed_at),
+                    "place": c.place,
+                },
                 c,
             )
             for c in facts.contacts

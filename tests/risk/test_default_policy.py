@@ -37,6 +37,7 @@ def test_policy_document_is_valid_and_bilingual() -> None:
         "close-contact",
         "high-risk-stay",
         "secondary-contact",
+        "venue-exposure",
     ]
     assert all(set(r.text) == {"en", "zh"} == set(r.how_to_clear) for r in ruleset.rules)
 
@@ -221,3 +222,14 @@ def test_yellow_without_a_negative_test_in_72_hours(now: datetime) -> None:
         ("no-recent-negative-test", None, None)
     ]
     assert assess(compiled, Facts(), now).color == "yellow"
+
+
+def test_a_venue_contact_names_the_venue_and_is_yellow_for_7_days(
+    default: CompiledRuleSet, now: datetime
+) -> None:
+    exposed = now - 2 * D
+    result = assess(default, Facts(contacts=[Contact("v1", "secondary", exposed, "Tea")]), now)
+    assert (result.color, result.valid_until) == ("yellow", exposed + 7 * D)
+    assert [r.rule_id for r in result.reasons] == ["venue-exposure"]
+    assert "Tea" in result.reasons[0].text["en"]
+    assert exposed.date().isoformat() in result.reasons[0].text["en"]

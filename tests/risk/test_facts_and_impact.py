@@ -58,7 +58,12 @@ def test_facts_document_shape(now: datetime) -> None:
             }
         ],
         "contacts": [
-            {"record_id": "c1", "kind": "close", "exposed_at": "2024-05-31T12:00:00.000Z"}
+            {
+                "record_id": "c1",
+                "kind": "close",
+                "exposed_at": "2024-05-31T12:00:00.000Z",
+                "place": None,
+            }
         ],
     }
 

@@ -40,6 +40,7 @@ def test_every_problem_is_reported_with_its_pointer() -> None:
         "/rules/3/when/and/0/===/0/var",
         "/rules/3/when/and/1/after/0/plusTime/0/var",
         "/rules/3/when/and/1/after/0/plusTime/2",
+        "/rules/3/when/and/2/!/0/var",
         "/rules/3/text/en",
         "/rules/3/text/zh",
     }
