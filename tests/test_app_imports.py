@@ -52,15 +52,9 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
-# app.web (the browser clients) is being built by another change; it joins this check then.
-PENDING = ("app.web",)
-
-
 def _function_level_imports() -> list[str]:
     found = []
     for name, tree in _modules().items():
-        if name.startswith(PENDING):
-            continue
         for func in ast.walk(tree):
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.web.common import blp as common
+from app.web.common import init_web
+from app.web.console import blp as console
+from app.web.devtools import blp as dev
+from app.web.docs import blp as docs
+from app.web.resident import blp as resident
+from app.web.scanner import blp as scanner
+
 
 def register_web(app: Flask) -> None:
     """Register the web blueprints and their security headers on the app."""
-    from app.web.common import blp as common
-    from app.web.common import init_web
-    from app.web.console import blp as console
-    from app.web.devtools import blp as dev
-    from app.web.docs import blp as docs
-    from app.web.resident import blp as resident
-    from app.web.scanner import blp as scanner
-
     init_web(app)
     for blueprint in (common, docs, dev, resident, console, scanner):
         app.register_blueprint(blueprint)
