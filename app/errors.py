@@ -84,6 +84,13 @@ class TooManyAttempts(ServiceError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class IdentityNotVerified(Conflict):
+    """The resident's identity is not proven yet: no code and no status until it is."""
+
+    type_slug = "identity-not-verified"
+    title = "Identity not verified"
+
+
 class Unavailable(ServiceError):
     """A dependency needed for this request is not available."""
 

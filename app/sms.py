@@ -20,10 +20,13 @@ OUTBOX_SIZE = 50
 
 
 class SmsBackend(Protocol):
-    """Something that can deliver a one-time code to a phone."""
+    """Something that can deliver a one-time code, or a notice, to a phone."""
 
     def send_otp(self, phone: str, code: str, ttl_minutes: int) -> None:
         """Deliver a login code."""
+
+    def send_notice(self, phone: str, text: str) -> None:
+        """Deliver a short notice (e.g. an identity link moved)."""
 
 
 class ConsoleSms:
@@ -38,7 +41,12 @@ class ConsoleSms:
 
     def send_otp(self, phone: str, code: str, ttl_minutes: int) -> None:
         """Write the code to the log (and the development outbox)."""
-        text = f"your Healthcode login code is {code} (valid {ttl_minutes} minutes)"
+        self.send_notice(
+            phone, f"your Healthcode login code is {code} (valid {ttl_minutes} minutes)"
+        )
+
+    def send_notice(self, phone: str, text: str) -> None:
+        """Write the message to the log (and the development outbox)."""
         log.warning("SMS to %s: %s", phone, text)
         if self.outbox is None:
             return
@@ -84,6 +92,13 @@ class HttpSms:
             log.error("SMS to %s not delivered", masked_phone(phone))
             raise Unavailable("The login code could not be sent; try again shortly.") from None
         log.info("SMS sent to %s", masked_phone(phone))
+
+    def send_notice(self, phone: str, text: str) -> None:
+        """Deliver a notice; a failure is logged (masked number), never raised."""
+        try:
+            self.endpoint.post({"to": phone, "text": text})
+        except OutboundError:
+            log.error("notice to %s not delivered", masked_phone(phone))
 
 
 def make_sms_backend(settings: Settings, outbox: Redis | None = None) -> SmsBackend:

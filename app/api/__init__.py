@@ -10,6 +10,7 @@ from app.api.auth.routes import blp as auth
 from app.api.feeds.recent import blp as feed_batches
 from app.api.feeds.routes import blp as feeds
 from app.api.health.routes import blp as health
+from app.api.identity.routes import blp as identity
 from app.api.jobs.routes import blp as jobs
 from app.api.keys.routes import blp as keys
 from app.api.me.routes import blp as me
@@ -32,6 +33,7 @@ def register_blueprints(api: Api) -> None:
         accounts,
         apikeys,
         me,
+        identity,
         persons,
         person_history,
         verify,

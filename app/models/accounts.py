@@ -18,11 +18,12 @@ class Role(enum.StrEnum):
     RESIDENT = "resident"
     CHECKPOINT = "checkpoint"
     VENUE_OPERATOR = "venue_operator"
+    COUNTER = "counter"  # checks ID cards in person and links residents' accounts
     OFFICIAL = "official"
     ADMIN = "admin"
 
 
-STAFF_ROLES = (Role.CHECKPOINT, Role.VENUE_OPERATOR, Role.OFFICIAL, Role.ADMIN)
+STAFF_ROLES = (Role.CHECKPOINT, Role.VENUE_OPERATOR, Role.COUNTER, Role.OFFICIAL, Role.ADMIN)
 
 
 class Account(Base):
@@ -36,6 +37,9 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone_hint: Mapped[str | None] = mapped_column(String(20))
+    # The number sealed (AES-GCM) so the service can tell the owner by SMS when their
+    # identity link moves; refreshed at each login (app.security.sealing).
+    phone_sealed: Mapped[str | None] = mapped_column(String(200))
     person_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("persons.id", ondelete="SET NULL"), unique=True
     )

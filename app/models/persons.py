@@ -21,5 +21,9 @@ class Person(Base):
     id_last4: Mapped[str] = mapped_column(String(4))
     name_masked: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date | None]
+    # How the linked account proved it is this person (app.services.proofing), and when;
+    # null while no account has proven it: no code, no status for anyone.
+    identity_method: Mapped[str | None] = mapped_column(String(20))
+    identity_proven_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -19,6 +19,7 @@ from app.errors import AuthenticationFailed, FieldError, InvalidInput
 from app.models import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.principal import ActorKind, Principal
 from app.security.hashing import keyed_hash, token_hash, verify_password
+from app.security.sealing import seal
 from app.security.tokens import issue_access_token, read_access_token
 from app.services.otp_guard import OtpGuard
 from app.sms import SmsBackend
@@ -155,6 +156,7 @@ def verify_otp(
     if not account.active:
         raise AuthenticationFailed("This account is disabled.", keep_changes=True)
     account.last_login_at = now
+    account.phone_sealed = seal(settings.id_hash_key, phone)  # for notices (identity moves)
     session.flush()
     return account
 

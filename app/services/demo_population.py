@@ -32,6 +32,10 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
+# Records are unique per (source, record_id); the demo data has a source of its own.
+DEMO_SOURCE = uuid.UUID(int=2)
+
+
 def prc_id(area: str, born: datetime, serial: int) -> str:
     """A valid 18-character PRC resident ID (check digit included)."""
     body = f"{area}{born:%Y%m%d}{serial % 1000:03d}"
@@ -139,8 +143,8 @@ def seed_population(
         copy_insert_ignore(
             session,
             model=model,
-            rows=[r for r in rows if r["person_id"] in kept],
-            keys=["record_id"],
+            rows=[r | {"source_id": DEMO_SOURCE} for r in rows if r["person_id"] in kept],
+            keys=["record_id", "source_id"],
         )
     stats = recompute_people(session, settings=settings, ids=sorted(kept), now=now)
     return [

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.errors import Conflict, FieldError, InvalidInput
+from app.errors import FieldError, InvalidInput
 from app.models import CodeRevocation, IssuedCode, KeyRecord, Person
 from app.principal import Principal
 from app.services.keys import ACTIVE, RETIRED, Keyring, verification_keys
+from app.services.proofing import proven_person
 from app.services.status import current_color
 from app.services.subjects import person_of, subject_of
 from codes import (
@@ -34,18 +35,11 @@ from codes.errors import ImageError
 MIN_REMAINING = timedelta(minutes=5)
 
 
-def _person(session: Session, *, actor: Principal) -> Person:
-    person = session.get(Person, actor.person_id) if actor.person_id else None
-    if person is None:
-        raise Conflict("Set up your profile first: PUT /v1/me/profile.")
-    return person
-
-
 def current_code(
     session: Session, *, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
 ) -> IssuedCode:
     """The resident's unexpired code for their current colour, issuing one if needed."""
-    person = _person(session, actor=actor)
+    person = proven_person(session, actor=actor, settings=settings)
     if session.get_bind().dialect.name == "postgresql":
         # A recompute holds this row FOR UPDATE until it commits: wait, then read its result.
         session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))

@@ -9,16 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.errors import Conflict, NotFound
 from app.models import Account, Person
 from app.principal import Principal
-from app.services import audit
-from app.services.feeds import clean_text
-from app.services.identity import id_hash, normalize_id_number, prc_birth_date
-from codes import mask_name
+from app.services import audit, proofing
+from app.services.identity import id_hash, normalize_id_number
 
-# Names as entered (the code carries a masked form cut to fit; codes.mask_name).
-NAME_MAX = 64
+NO_PROFILE = (
+    "No verified identity yet: PUT /v1/me/profile, or visit a counter with your ID card "
+    "(the answer to PUT says which applies here)."
+)
 
 
 def find_or_create_person(
@@ -38,10 +38,10 @@ def find_or_create_person(
 def get_profile(session: Session, *, actor: Principal) -> Person:
     """The caller's own person record, or NotFound before the profile is set."""
     if actor.person_id is None:
-        raise NotFound("You have not set up your profile yet: PUT /v1/me/profile.")
+        raise NotFound(NO_PROFILE)
     person = session.get(Person, actor.person_id)
     if person is None:
-        raise NotFound("You have not set up your profile yet: PUT /v1/me/profile.")
+        raise NotFound(NO_PROFILE)
     return person
 
 
@@ -53,50 +53,47 @@ def put_profile(
     name: str,
     id_number: str,
     birth_date: date,
+    phone: str | None,
     now: datetime,
 ) -> Person:
-    """Set the caller's identity, linking to a person that data feeds already created."""
-    normalized = normalize_id_number(id_number)
-    errors = []
-    try:
-        clean_text(name.strip(), NAME_MAX)
-    except ValueError:
-        errors.append(FieldError("/name", f"Give your name (1-{NAME_MAX} printable characters)."))
-    if birth_date > now.date() or birth_date.year < 1900:
-        errors.append(FieldError("/birth_date", "Not a plausible birth date."))
-    encoded = prc_birth_date(normalized)
-    if encoded is not None and encoded != birth_date:
-        errors.append(FieldError("/birth_date", "Does not match the birth date in the ID number."))
-    if errors:
-        raise InvalidInput("The profile is not valid.", errors)
+    """Prove the caller's identity (app.services.proofing), then link it to its person.
+
+    The person may already exist (created by a data feed). An ID number linked to another
+    account is a dispute, settled at a counter. A counter-verified resident's PUT changes
+    nothing (changes are made at the counter too).
+    """
+    claim = proofing.make_claim(
+        name=name, id_number=id_number, birth_date=birth_date, today=now.date()
+    )
     account = session.get(Account, actor.id)
     assert account is not None
-    digest = id_hash(settings.id_hash_key, normalized)
+    digest = id_hash(settings.id_hash_key, claim.id_number)
     if account.person_id is not None:
-        person = session.get(Person, account.person_id)
-        if person is not None and person.id_hash != digest:
-            raise Conflict(
-                "Your profile already has another ID number; contact support to change it."
-            )
-    person = find_or_create_person(session, settings=settings, id_number=normalized, now=now)
-    holder = session.scalars(select(Account).where(Account.person_id == person.id)).first()
+        linked = session.get(Person, account.person_id)
+        if linked is not None and linked.id_hash != digest:
+            raise Conflict("Your profile has another ID number; visit a counter to change it.")
+    person = find_or_create_person(session, settings=settings, id_number=claim.id_number, now=now)
+    holder = proofing.holder_of(session, person)
     if holder is not None and holder.id != account.id:
-        raise Conflict("This ID number is registered to another account.")
-    person.name_masked = mask_name(name)
-    person.birth_date = birth_date
-    person.updated_at = now
-    account.person_id = person.id
+        raise Conflict(proofing.HOW_TO_DISPUTE)
+    if holder is not None and person.identity_method == proofing.Method.COUNTER:
+        return person
+    method = proofing.self_service_method(
+        settings=settings, account=account, phone=phone, claim=claim
+    )
+    proofing.link(account=account, person=person, claim=claim, method=method, now=now)
     audit.record(
         session,
         actor=actor,
         action="profile.update",
         target_type="person",
         target_id=str(person.id),
+        identity_method=str(method),
     )
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("This ID number is registered to another account.") from None
+        raise Conflict(proofing.HOW_TO_DISPUTE) from None
     return person
 
 

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, NotFound
+from app.errors import NotFound
 from app.models import Person, PersonStatus, StatusChange
 from app.principal import Principal
 from app.services import audit
+from app.services.proofing import proven_person
 from risk import Color
 
 LANGUAGES = ("en", "zh")
@@ -34,10 +35,8 @@ def localized(reasons: Sequence[dict[str, Any]], language: str) -> list[dict[str
     ]
 
 
-def _person(actor: Principal) -> Any:
-    if actor.person_id is None:
-        raise Conflict("Set up your profile first: PUT /v1/me/profile.")
-    return actor.person_id
+def _person(session: Session, actor: Principal) -> Any:
+    return proven_person(session, actor=actor).id
 
 
 def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
@@ -63,14 +62,14 @@ def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
 
 def my_status(session: Session, *, actor: Principal, language: str) -> dict[str, Any]:
     """The caller's colour, why, until when, and how to get back to green."""
-    return _status_view(session.get(PersonStatus, _person(actor)), language)
+    return _status_view(session.get(PersonStatus, _person(session, actor)), language)
 
 
 def my_history(session: Session, *, actor: Principal, language: str) -> list[dict[str, Any]]:
     """The caller's colour changes, newest first."""
     rows = session.scalars(
         select(StatusChange)
-        .where(StatusChange.person_id == _person(actor))
+        .where(StatusChange.person_id == _person(session, actor))
         .order_by(StatusChange.at.desc())
         .limit(200)
     ).all()

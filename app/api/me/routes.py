@@ -30,7 +30,7 @@ class Profile(MethodView):
     @blp.arguments(ProfileInputSchema)
     @blp.response(200, ProfileSchema)
     def put(self, data: dict[str, Any]) -> Person:
-        """Set your identity; the clear ID number is never stored."""
+        """Prove and set your identity (the identity provider decides how); the clear ID number is never stored."""
         return persons.put_profile(
             db_session(),
             settings=container().settings,
@@ -38,6 +38,7 @@ class Profile(MethodView):
             name=data["name"],
             id_number=data["id_number"],
             birth_date=data["birth_date"],
+            phone=data.get("phone"),
             now=now(),
         )
 

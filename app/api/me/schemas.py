@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.api.common import ReasonSchema, StrictSchema
-from app.services.persons import NAME_MAX
+from app.services.proofing import NAME_MAX, UNCHECKED
 
 
 class ProfileInputSchema(StrictSchema):
@@ -22,6 +22,14 @@ class ProfileInputSchema(StrictSchema):
     birth_date = ma.fields.Date(
         required=True, metadata={"description": "From 1900-01-01 to today."}
     )
+    phone = ma.fields.String(
+        validate=ma.validate.Length(max=32),
+        load_only=True,
+        metadata={
+            "description": "The number you log in with; required by the telco identity "
+            "provider, whose carrier check needs phone, name and ID number."
+        },
+    )
 
 
 class ProfileSchema(ma.Schema):
@@ -29,6 +37,18 @@ class ProfileSchema(ma.Schema):
     name = ma.fields.String(attribute="name_masked")
     id_last4 = ma.fields.String()
     birth_year = ma.fields.Function(lambda p: p.birth_date.year if p.birth_date else None)
+    identity = ma.fields.Function(
+        lambda p: {
+            "verified": p.identity_proven_at is not None,
+            "method": p.identity_method,
+            "verified_at": p.identity_proven_at.isoformat() if p.identity_proven_at else None,
+            "note": UNCHECKED.get(p.identity_method),
+        },
+        metadata={
+            "description": "How your identity was proven: telco, counter, or (never in "
+            "production) development/none, which check nothing and say so in `note`."
+        },
+    )
 
 
 class CodeSchema(ma.Schema):
