@@ -37,3 +37,7 @@ class FactsInvalid(RiskError):
 
 class SearchDiverged(RiskError):
     """The boundary search for a colour change exceeded its step bound (never expected)."""
+
+
+class ColumnarUnsupported(RiskError):
+    """A rule set uses something the columnar (SQL) evaluator does not compile."""

@@ -1,0 +1,227 @@
+"""Running a rule set's columnar query (``risk.columnar``) over the people a job selects.
+
+The query's input relations are session-private temporary tables filled from the feed tables
+for the selected people (dates as milliseconds), so one chunk's inputs serve every rule set it
+is evaluated with (a dry run compares two).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    cast,
+    extract,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from app.feed_kinds import FEEDS
+from app.models import Person, RegionLevel
+from risk import RuleSet
+from risk.columnar import colour_of, columnar_query
+from risk.dates import from_ms
+from risk.errors import ColumnarUnsupported
+
+Where = Callable[[Any], Any]
+_meta = MetaData()
+
+
+def _temp(name: str, *columns: Column[Any]) -> Table:
+    return Table(name, _meta, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+PEOPLE = _temp("hc_people", Column("person_id", Uuid, primary_key=True))
+TESTS = _temp(
+    "hc_tests",
+    Column("person_id", Uuid, index=True),
+    Column("record_id", String(100)),
+    Column("kind", String(10)),
+    Column("result", String(10)),
+    Column("sampled_at", BigInteger),
+)
+STAYS = _temp(
+    "hc_stays",
+    Column("person_id", Uuid, index=True),
+    Column("stay_id", Uuid),
+    Column("record_id", String(100)),
+    Column("region_code", String(40)),
+    Column("arrived_at", BigInteger),
+    Column("departed_at", BigInteger),
+)
+LEVELS = _temp(
+    "hc_levels",
+    Column("stay_id", Uuid, index=True),
+    Column("level", String(10)),
+    Column("level_from", BigInteger),
+    Column("level_until", BigInteger),
+)
+CONTACTS = _temp(
+    "hc_contacts",
+    Column("person_id", Uuid, index=True),
+    Column("record_id", String(100)),
+    Column("kind", String(10)),
+    Column("exposed_at", BigInteger),
+    Column("place", String(200)),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One person's colour and exact valid_until, from the columnar query."""
+
+    color: str
+    valid_until: datetime | None
+
+
+def _ms(session: Session, column: Any) -> ColumnElement[int]:
+    """Milliseconds since the epoch of a timestamp column (sub-milliseconds truncated)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", column) * 1000), BigInteger)
+    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)
+    return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
+
+
+def _periods() -> Any:
+    """Each region's level periods: the last entry recorded for an instant wins."""
+    ranked = select(
+        RegionLevel.region_code,
+        RegionLevel.level,
+        RegionLevel.effective_from,
+        func.row_number()
+        .over(
+            partition_by=(RegionLevel.region_code, RegionLevel.effective_from),
+            order_by=RegionLevel.created_at.desc(),
+        )
+        .label("rank"),
+    ).subquery()
+    return (
+        select(
+            ranked.c.region_code,
+            ranked.c.level,
+            ranked.c.effective_from.label("since"),
+            func.lead(ranked.c.effective_from)
+            .over(partition_by=ranked.c.region_code, order_by=ranked.c.effective_from)
+            .label("until"),
+        )
+        .where(ranked.c.rank == 1)
+        .subquery()
+    )
+
+
+def _uuid_text(session: Session, column: Any) -> Any:
+    """A uuid column as str(uuid) (SQLite stores 32 hex digits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, String)
+    parts = [func.substr(column, a, n) for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+    return func.lower(parts[0] + "-" + parts[1] + "-" + parts[2] + "-" + parts[3] + "-" + parts[4])
+
+
+def _text(session: Session, column: Any) -> Any:
+    """A record-id column as text (uuid ids as str(uuid), like the engine's facts)."""
+    return _uuid_text(session, column) if isinstance(column.type, Uuid) else column
+
+
+def _records(session: Session, spec: Any, chosen: Any) -> tuple[Table, list[str], Any]:
+    """The input table, its columns and the SELECT filling them from one feed kind."""
+    model = spec.model
+    if spec.kind == "venue_contacts":
+        exposure, venue, place, exposed = (getattr(model, c) for c in spec.columns)
+        record = "venue-" + _uuid_text(session, exposure) + "-" + _uuid_text(session, venue)
+        columns = [model.person_id, record, literal("secondary"), _ms(session, exposed), place]
+        return CONTACTS, ["person_id", "record_id", "kind", "exposed_at", "place"], columns
+    fields = [getattr(model, c) for c in spec.columns]
+    if spec.facts_key == "tests":
+        record, kind, result, sampled = fields
+        columns = [model.person_id, _text(session, record), kind, result, _ms(session, sampled)]
+        return TESTS, ["person_id", "record_id", "kind", "result", "sampled_at"], columns
+    if spec.facts_key == "stays":
+        record, region, arrived, departed = fields
+        columns = [
+            model.person_id,
+            model.id,
+            _text(session, record),
+            region,
+            _ms(session, arrived),
+            _ms(session, departed),
+        ]
+        names = ["person_id", "stay_id", "record_id", "region_code", "arrived_at", "departed_at"]
+        return STAYS, names, columns
+    if spec.facts_key == "contacts" and len(fields) == 3:
+        record, kind, exposed = fields
+        columns = [model.person_id, _text(session, record), kind, _ms(session, exposed)]
+        return CONTACTS, ["person_id", "record_id", "kind", "exposed_at"], columns
+    raise ColumnarUnsupported(f"no columnar input for the {spec.kind} feed")
+
+
+def load_inputs(session: Session, *, where: Where) -> None:
+    """Fill the query's input tables for the people selected by ``where(person_id_column)``."""
+    conn = session.connection()
+    chosen = select(PEOPLE.c.person_id)
+    plans = [(spec, *_records(session, spec, chosen)) for spec in FEEDS.values()]
+    for table in (PEOPLE, TESTS, STAYS, LEVELS, CONTACTS):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+        table.create(conn)
+    people = select(Person.id).where(where(Person.id))
+    conn.execute(insert(PEOPLE).from_select(["person_id"], people))
+    for spec, table, names, columns in plans:
+        query = select(*columns).where(spec.model.person_id.in_(chosen))
+        conn.execute(insert(table).from_select(names, query))
+    periods = _periods()
+    conn.execute(
+        insert(LEVELS).from_select(
+            ["stay_id", "level", "level_from", "level_until"],
+            select(
+                STAYS.c.stay_id,
+                periods.c.level,
+                _ms(session, periods.c.since),
+                _ms(session, periods.c.until),
+            )
+            .join(periods, periods.c.region_code == STAYS.c.region_code)
+            .where(
+                or_(
+                    STAYS.c.departed_at.is_(None),
+                    _ms(session, periods.c.since) < STAYS.c.departed_at,
+                ),
+                or_(periods.c.until.is_(None), _ms(session, periods.c.until) > STAYS.c.arrived_at),
+            ),
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE hc_people, hc_tests, hc_stays, hc_levels, hc_contacts"))
+
+
+def evaluate(session: Session, *, ruleset: RuleSet, now: datetime) -> dict[uuid.UUID, Result]:
+    """Colour and valid_until of everyone in the loaded inputs (raises ColumnarUnsupported)."""
+    conn = session.connection()
+    query = columnar_query(ruleset, dialect=conn.dialect.name, now=now)
+    rows = conn.execute(
+        text(query.sql).columns(
+            literal_column("person_id", Uuid),
+            literal_column("severity", Integer),
+            literal_column("valid_until", BigInteger),
+        ),
+        query.params,
+    )
+    return {
+        pid: Result(colour_of(int(rank)), None if until is None else from_ms(until))
+        for pid, rank, until in rows
+    }
