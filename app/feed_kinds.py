@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import risk
-from app.models import ContactEvent, LabTest, Stay
+from app.models import CheckIn, ContactEvent, LabTest, Stay, VenueContact
 
 CHECKPOINT_SCOPE = "checkpoint"
 
@@ -25,6 +25,8 @@ class FeedKind(StrEnum):
     TESTS = "tests"
     TRAVEL = "travel"
     CONTACTS = "contacts"
+    CHECKINS = "checkins"  # residents' venue check-ins (stays), not uploaded
+    VENUE_CONTACTS = "venue_contacts"  # secondary contacts found at venues, not uploaded
 
 
 class Levels(Protocol):
@@ -48,6 +50,7 @@ class FeedSpec:
     facts_key: str = ""  # the field of risk.Facts its records fill
     columns: tuple[str, ...] = ()  # the model columns its facts read, after person_id
     to_fact: Callable[[tuple[Any, ...], Levels], Any] = lambda row, levels: row
+    uploaded: bool = True  # False: written by the app itself (no route, scope or batch)
 
     @property
     def scope(self) -> str:
@@ -67,8 +70,13 @@ class FeedSpec:
 def _stay(row: tuple[Any, ...], levels: Levels) -> risk.Stay:
     record_id, code, arrived, departed = row
     return risk.Stay(
-        record_id, code, arrived, departed, levels.overlapping(code, arrived, departed)
+        str(record_id), code, arrived, departed, levels.overlapping(code, arrived, departed)
     )
+
+
+def _venue_contact(row: tuple[Any, ...], _levels: Levels) -> risk.Contact:
+    exposure_id, venue_id, place, exposed_at = row
+    return risk.Contact(f"venue-{exposure_id}-{venue_id}", "secondary", exposed_at, place)
 
 
 FEEDS: dict[FeedKind, FeedSpec] = {
@@ -104,8 +112,34 @@ FEEDS: dict[FeedKind, FeedSpec] = {
             columns=("record_id", "kind", "exposed_at"),
             to_fact=lambda row, _levels: risk.Contact(*row),
         ),
+        FeedSpec(
+            FeedKind.CHECKINS,
+            "Venue check-ins: a stay at the venue's region from arrival to checkout.",
+            CheckIn,
+            required=frozenset(),
+            facts_key="stays",
+            columns=("id", "region_code", "arrived_at", "departed_at"),
+            to_fact=_stay,
+            uploaded=False,
+        ),
+        FeedSpec(
+            FeedKind.VENUE_CONTACTS,
+            "Venue exposures: a secondary contact naming the venue where a visit overlapped.",
+            VenueContact,
+            required=frozenset(),
+            facts_key="contacts",
+            columns=("exposure_id", "venue_id", "place", "exposed_at"),
+            to_fact=_venue_contact,
+            uploaded=False,
+        ),
     )
 }
 
-SCOPES: tuple[str, ...] = (CHECKPOINT_SCOPE, *(spec.scope for spec in FEEDS.values()))
+UPLOADS: dict[FeedKind, FeedSpec] = {kind: spec for kind, spec in FEEDS.items() if spec.uploaded}
+"""The kinds uploaded through /v1/feeds (each has a route, a scope and batches)."""
+
+SCOPES: tuple[str, ...] = (
+    CHECKPOINT_SCOPE,
+    *(spec.scope for spec in UPLOADS.values()),
+)
 """Every API-key scope."""

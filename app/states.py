@@ -56,3 +56,30 @@ class RuleSetStatus(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
     RETIRED = "retired"
+
+
+class VenueKind(StrEnum):
+    """What kind of place a venue is."""
+
+    SHOP = "shop"
+    RESTAURANT = "restaurant"
+    STATION = "station"
+    OFFICE = "office"
+    HOSPITAL = "hospital"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class ExposureMode(StrEnum):
+    """Whether venue exposures apply at once or wait for an official's review."""
+
+    AUTO = "auto"
+    REVIEW = "review"
+
+
+class ExposureStatus(StrEnum):
+    """A venue exposure: awaiting review, applied (contacts recorded), or dismissed."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    DISMISSED = "dismissed"

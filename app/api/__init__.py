@@ -7,6 +7,8 @@ from flask_smorest import Api
 from app.api.accounts.routes import blp as accounts
 from app.api.apikeys.routes import blp as apikeys
 from app.api.auth.routes import blp as auth
+from app.api.checkins.routes import blp as checkins
+from app.api.exposures.routes import blp as exposures
 from app.api.feeds.recent import blp as feed_batches
 from app.api.feeds.routes import blp as feeds
 from app.api.health.routes import blp as health
@@ -21,6 +23,8 @@ from app.api.rulesets.routes import blp as rulesets
 from app.api.stats.overview import blp as stats_overview
 from app.api.stats.routes import blp as stats
 from app.api.trust.routes import blp as trust
+from app.api.venues.entries import blp as venue_entries
+from app.api.venues.routes import blp as venues
 from app.api.verify.routes import blp as verify
 
 
@@ -46,5 +50,9 @@ def register_blueprints(api: Api) -> None:
         jobs,
         stats,
         stats_overview,
+        venues,
+        venue_entries,
+        checkins,
+        exposures,
     ):
         api.register_blueprint(blueprint)

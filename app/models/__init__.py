@@ -8,13 +8,26 @@ from app.models.persons import Person
 from app.models.regions import Region, RegionLevel
 from app.models.rules import JobChunk, JobRecord, RuleSetRecord
 from app.models.status import PersonStatus, StatusChange
+from app.models.venues import (
+    CheckIn,
+    Exposure,
+    ExposureSetting,
+    PlaceCode,
+    Venue,
+    VenueApiKey,
+    VenueContact,
+    VenueEntry,
+)
 
 __all__ = [
     "Account",
     "ApiKey",
     "AuditEvent",
+    "CheckIn",
     "CodeRevocation",
     "ContactEvent",
+    "Exposure",
+    "ExposureSetting",
     "FeedBatch",
     "IssuedCode",
     "JobChunk",
@@ -25,6 +38,7 @@ __all__ = [
     "OutboxEntry",
     "Person",
     "PersonStatus",
+    "PlaceCode",
     "RefreshToken",
     "Region",
     "RegionLevel",
@@ -33,4 +47,8 @@ __all__ = [
     "StatusChange",
     "Stay",
     "TrustChange",
+    "Venue",
+    "VenueApiKey",
+    "VenueContact",
+    "VenueEntry",
 ]

@@ -11,9 +11,9 @@ from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.feed_kinds import FEEDS
+from app.feed_kinds import UPLOADS
 from app.models import FeedBatch, OutboxEntry
-from app.services import jobs, outbox
+from app.services import exposures, jobs, outbox
 from app.services.outbox import Topic
 from app.services.recompute import recompute_people
 from app.states import BatchStatus
@@ -33,7 +33,7 @@ def _apply_batch(
         union(
             *(
                 select(spec.model.person_id).where(spec.model.batch_id == batch_id)
-                for spec in FEEDS.values()
+                for spec in UPLOADS.values()
             )
         )
     ).all()
@@ -54,10 +54,17 @@ def _job_chunk(
     jobs.run_chunk(session, settings=settings, payload=payload, now=now)
 
 
+def _venue_exposure(
+    session: Session, settings: Settings, payload: dict[str, Any], now: datetime
+) -> None:
+    exposures.open_case(session, settings=settings, payload=payload, now=now)
+
+
 HANDLERS: dict[Topic, Handler] = {
     Topic.APPLY_BATCH: _apply_batch,
     Topic.RECOMPUTE_PEOPLE: _recompute_people,
     Topic.JOB_CHUNK: _job_chunk,
+    Topic.VENUE_EXPOSURE: _venue_exposure,
 }
 """What carries out each outbox topic (every topic has one handler; a test checks it)."""
 

@@ -31,6 +31,7 @@ class Topic(StrEnum):
     JOB_CHUNK = "job_chunk"
 
 
+    VENUE_EXPOSURE = "venue_exposure"
 def add(session: Session, *, topic: Topic, payload: dict[str, Any], now: datetime) -> OutboxEntry:
     """Record work to do, flushed; the unit of work sends it to the queue once it commits."""
     entry = OutboxEntry(topic=topic, payload=payload, created_at=now)

@@ -1,4 +1,4 @@
-"""Data feeds (one route per kind in `app.feed_kinds.FEEDS`): accepted at once, applied by jobs."""
+"""Data feeds (a route per kind in `app.feed_kinds.UPLOADS`): accepted at once, applied by jobs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from app.api.blueprint import Blueprint
 from app.api.common import body_limit
 from app.api.feeds.schemas import BatchSchema, FeedUploadSchema, IngestResultSchema
 from app.extensions import container, db_session, now
-from app.feed_kinds import FEEDS, FeedSpec
+from app.feed_kinds import UPLOADS, FeedSpec
 from app.models import FeedBatch, Role
 from app.security.access import allow, current_principal
 from app.services import feeds
@@ -42,13 +42,13 @@ def _feed_view(spec: FeedSpec) -> type[MethodView]:
     return type(name, (MethodView,), {"post": post, "__doc__": spec.summary})
 
 
-for _spec in FEEDS.values():
+for _spec in UPLOADS.values():
     blp.route(f"/{_spec.kind}")(_feed_view(_spec))
 
 
 @blp.route("/batches/<uuid:batch_id>")
 class Batch(MethodView):
-    @allow(Role.OFFICIAL, Role.ADMIN, scopes=tuple(spec.scope for spec in FEEDS.values()))
+    @allow(Role.OFFICIAL, Role.ADMIN, scopes=tuple(spec.scope for spec in UPLOADS.values()))
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> FeedBatch:
         """A batch's status (queued, applying, applied, failed) and counts."""
