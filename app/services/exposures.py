@@ -210,9 +210,7 @@ def _apply(session: Session, *, exposure: Exposure, now: datetime) -> None:
     ).all()
     for start in range(0, len(people), RECOMPUTE_CHUNK):
         chunk = [str(p) for p in people[start : start + RECOMPUTE_CHUNK]]
-        outbox.add(
-            session, topic=outbox.Topic.RECOMPUTE_PEOPLE, payload={"people": chunk}, now=now
-        )
+        outbox.add(session, topic=outbox.Topic.RECOMPUTE_PEOPLE, payload={"people": chunk}, now=now)
     exposure.status = ExposureStatus.APPLIED
 
 

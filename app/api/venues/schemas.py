@@ -30,9 +30,7 @@ def _policy_fields() -> dict[str, ma.fields.Field]:  # type: ignore[type-arg]
 def _details(required: bool) -> dict[str, ma.fields.Field]:  # type: ignore[type-arg]
     return {
         "name": ma.fields.String(required=required, validate=ma.validate.Length(min=1, max=100)),
-        "address": ma.fields.String(
-            required=required, validate=ma.validate.Length(min=1, max=200)
-        ),
+        "address": ma.fields.String(required=required, validate=ma.validate.Length(min=1, max=200)),
         "region_code": ma.fields.String(
             required=required, validate=ma.validate.Length(min=1, max=16)
         ),
