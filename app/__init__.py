@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from redis import Redis
 
-from app import hardening
+from app import hardening, metrics, outages
 from app.api import register_blueprints
 from app.cli import register_cli
 from app.config import Settings
@@ -40,14 +40,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         RATELIMIT_STORAGE_URI=_limits_uri(settings.redis_url),
-        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
+        RATELIMIT_STORAGE_OPTIONS={
+            "socket_timeout": settings.redis_timeout,
+            "socket_connect_timeout": settings.redis_timeout,
+        },
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_SWALLOW_ERRORS=True,
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # Fail closed: with Redis down, rate-limited endpoints answer 503 (app.outages).
+        RATELIMIT_SWALLOW_ERRORS=False,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
         RATELIMIT_KEY_PREFIX="healthcode-rl",
     )
     api = ProblemApi()
-    redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    redis = Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_timeout,
+        socket_connect_timeout=settings.redis_timeout,
+        health_check_interval=30,
+    )
     c = Container(
         settings=settings,
         db=Database(settings.database_url),
@@ -60,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["healthcode"] = c
     init_request_logging(app)
+    metrics.init_app(app)
     api.init_app(
         app,
         spec_kwargs={
@@ -76,6 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     limiter.init_app(app)
     register_error_handlers(app)
+    outages.init_app(app)
     hardening.init_app(app, api)
     register_blueprints(api)
     register_web(app)

@@ -222,6 +222,12 @@ class Settings:
 DEV_REDIS_FILE = INSTANCE_DIR / "redis.url"
 
 
+def prometheus_multiproc_dir() -> str | None:
+    """PROMETHEUS_MULTIPROC_DIR, set per gunicorn instance by gunicorn.conf.py (metrics of
+    all its workers are summed from the files there); None in a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
 def dev_redis_url() -> str | None:
     """The embedded Redis of a running `make run` (development only): the URL it wrote to
     instance/redis.url, if its socket still exists; so `flask ...` in a second terminal

@@ -97,3 +97,4 @@ class Unavailable(ServiceError):
     status = 503
     type_slug = "unavailable"
     title = "Service unavailable"
+    headers = {"Retry-After": "5"}  # noqa: RUF012  (read-only)

@@ -17,6 +17,7 @@ import risk
 from app.models import CheckIn, ContactEvent, LabTest, Stay, VenueContact
 
 CHECKPOINT_SCOPE = "checkpoint"
+METRICS_SCOPE = "metrics"  # a Prometheus scraper's API key: GET /metrics only
 
 
 class FeedKind(StrEnum):
@@ -140,6 +141,7 @@ UPLOADS: dict[FeedKind, FeedSpec] = {kind: spec for kind, spec in FEEDS.items() 
 
 SCOPES: tuple[str, ...] = (
     CHECKPOINT_SCOPE,
+    METRICS_SCOPE,
     *(spec.scope for spec in UPLOADS.values()),
 )
 """Every API-key scope."""

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import click
 from flask import Flask
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
+from app import heartbeat
 from app.extensions import container
 from app.jobs import get_queue
 from app.jobs.periodic import relay_outbox
@@ -31,8 +33,12 @@ PERIODIC = (
 )
 
 
-def tick(now_ts: float) -> None:
-    """Relay the outbox and enqueue the periodic jobs that are due."""
+def tick(now_ts: float) -> bool:
+    """Relay the outbox and enqueue the periodic jobs that are due.
+
+    An outage of the database or Redis is logged and the tick skipped: the loop carries on
+    and resumes by itself when the service is back. Returns whether the tick went through.
+    """
     c = container()
     try:
         relayed = relay_outbox()
@@ -46,7 +52,15 @@ def tick(now_ts: float) -> None:
             if queue.fetch_job(job_id) is None:
                 queue.enqueue(job.func, job_id=job_id, job_timeout=600, result_ttl=every * 4)
     except RedisError as exc:
-        log.warning("redis unavailable, will retry: %s", exc)
+        log.warning("redis unavailable, will retry: %s", type(exc).__name__)
+        return False
+    except SQLAlchemyError as exc:
+        log.warning("database unavailable, will retry: %s", type(exc).__name__)
+        return False
+    except Exception:  # a bug must not stop the relay and the periodic jobs for good
+        log.exception("scheduler tick failed")
+        return False
+    return True
 
 
 def register_scheduler_cli(app: Flask) -> None:
@@ -56,9 +70,10 @@ def register_scheduler_cli(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Run one tick and exit.")
     def scheduler(once: bool) -> None:
         """Relay the outbox and enqueue periodic jobs until stopped."""
-        interval = container().settings.scheduler_interval
+        settings = container().settings
         while True:
-            tick(time.time())
+            ok = tick(time.time())
+            heartbeat.beat(settings.heartbeat_dir, "scheduler", ok=ok)
             if once:
                 return
-            time.sleep(interval)
+            time.sleep(settings.scheduler_interval)

@@ -16,6 +16,7 @@ from app.api.identity.routes import blp as identity
 from app.api.jobs.routes import blp as jobs
 from app.api.keys.routes import blp as keys
 from app.api.me.routes import blp as me
+from app.api.metrics.routes import blp as metrics
 from app.api.persons.history import blp as person_history
 from app.api.persons.routes import blp as persons
 from app.api.regions.routes import blp as regions
@@ -54,5 +55,6 @@ def register_blueprints(api: Api) -> None:
         venue_entries,
         checkins,
         exposures,
+        metrics,
     ):
         api.register_blueprint(blueprint)

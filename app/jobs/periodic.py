@@ -46,6 +46,7 @@ def relay_outbox() -> int:
             queue_name=c.settings.queue_name,
             now=c.clock(),
             stale_after=stale,
+            lease=timedelta(seconds=c.settings.outbox_lease),
         )
         failed = apply.give_up_exhausted(session, now=c.clock(), stale_after=stale)
         if failed:

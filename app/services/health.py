@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from app.migrate import current_revisions, head_revisions
 from app.services.keys import BUNDLE, CODE
 
 Check = Callable[[Container], str | None]
+log = logging.getLogger("healthcode.health")
 
 
 def _database(c: Container) -> str | None:
@@ -22,7 +24,7 @@ def _database(c: Container) -> str | None:
 def _migrations(c: Container) -> str | None:
     current, heads = current_revisions(c.db.engine), head_revisions()
     if current != heads:
-        return f"database at {sorted(current) or 'empty'}, code expects {sorted(heads)}"
+        return "not at head: run 'flask --app wsgi db upgrade'"
     return None
 
 
@@ -47,12 +49,14 @@ CHECKS: dict[str, Check] = {
 
 
 def readiness(c: Container) -> dict[str, str]:
-    """Run every check; each maps to 'ok' or the reason it failed."""
+    """Run every check; each maps to 'ok' or a short reason that names no host, port or
+    driver message (those go to the log, which only operators read)."""
     results: dict[str, str] = {}
     for name, check in CHECKS.items():
         try:
             failure = check(c)
         except Exception as exc:  # any failure of a dependency means not ready
-            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            log.warning("readiness check %s failed: %s", name, exc)
+            failure = "unavailable"
         results[name] = "ok" if failure is None else failure
     return results

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.config import Settings
 from app.errors import FieldError, InvalidInput
 from app.models import CodeRevocation, IssuedCode, KeyRecord, Person
@@ -15,6 +16,7 @@ from app.services.keys import ACTIVE, RETIRED, Keyring, verification_keys
 from app.services.proofing import proven_person
 from app.services.status import current_color
 from app.services.subjects import person_of, subject_of
+from app.unit_of_work import after_commit
 from codes import (
     HEALTH,
     HealthClaims,
@@ -90,6 +92,8 @@ def current_code(
     )
     session.add(code)
     session.flush()
+    color = code.color
+    after_commit(session, lambda: metrics.issued(color))
     return code
 
 

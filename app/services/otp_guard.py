@@ -10,8 +10,7 @@ Three counts, all keyed by keyed hashes (Redis never holds a phone number or an 
   code is checked for that phone (429 with Retry-After). A fresh code sent to the phone
   resets it, so the owner who asks for a new code can use it at once.
 
-Redis unavailable: the guard lets requests through; the per-code limit in the database
-still holds.
+Redis unavailable: the guard fails closed (503 with Retry-After), as the rate limits do.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from datetime import datetime
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.errors import TooManyAttempts
+from app.errors import TooManyAttempts, Unavailable
 from app.security.hashing import keyed_hash
 
 log = logging.getLogger("healthcode.auth")
@@ -60,8 +59,11 @@ class OtpGuard:
             pipe.hget(self._phone(phone_hash), "until")
             pair, pair_ttl, until = pipe.execute()
         except RedisError:
-            log.warning("OTP guard unavailable; only the per-code limit applies")
-            return
+            # Fail closed: without the counts, guessing would only meet the per-code limit.
+            log.warning("OTP guard unavailable; refusing the attempt")
+            raise Unavailable(
+                "Login codes cannot be checked right now; try again shortly."
+            ) from None
         if pair is not None and int(pair) >= PAIR_MAX:
             raise TooManyAttempts(
                 "Too many wrong codes for this phone from your network; try again later.",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Retry
+from rq.job import Job
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from app.unit_of_work import send_after_commit
 log = logging.getLogger("healthcode.outbox")
 JOB = "app.jobs.outbox.process"
 MAX_ATTEMPTS = 5
+LEASE_PREFIX = "healthcode:outbox-lease:"
 
 
 class Topic(StrEnum):
@@ -29,9 +31,9 @@ class Topic(StrEnum):
     APPLY_BATCH = "apply_batch"
     RECOMPUTE_PEOPLE = "recompute_people"
     JOB_CHUNK = "job_chunk"
-
-
     VENUE_EXPOSURE = "venue_exposure"
+
+
 def add(session: Session, *, topic: Topic, payload: dict[str, Any], now: datetime) -> OutboxEntry:
     """Record work to do, flushed; the unit of work sends it to the queue once it commits."""
     entry = OutboxEntry(topic=topic, payload=payload, created_at=now)
@@ -93,11 +95,71 @@ def pending(
     return list(rows)
 
 
+def lease_key(entry_id: int) -> str:
+    """The Redis key a running job holds (and renews) while it works on an entry."""
+    return f"{LEASE_PREFIX}{entry_id}"
+
+
+def orphaned(
+    session: Session, *, redis: Redis, now: datetime, lease: timedelta, stale_after: timedelta
+) -> list[int]:
+    """Entries sent to RQ whose job is gone: its worker died mid-job (the job is `started`
+    but nobody renews the lease), or Redis lost it (no such job). Sent again at once
+    rather than after `stale_after`; the database claim in `apply.process` keeps the
+    effects exactly-once even when the first run was in fact alive."""
+    ids = session.scalars(
+        select(OutboxEntry.id)
+        .where(
+            OutboxEntry.done_at.is_(None),
+            OutboxEntry.attempts < MAX_ATTEMPTS,
+            OutboxEntry.enqueued_at < now - lease,
+            OutboxEntry.enqueued_at >= now - stale_after,
+        )
+        .order_by(OutboxEntry.id)
+        .limit(500)
+    ).all()
+    if not ids:
+        return []
+    with redis.pipeline(transaction=False) as pipe:
+        for entry_id in ids:
+            pipe.hmget(Job.key_for(f"outbox-{entry_id}"), ["status", "started_at"])
+            pipe.exists(lease_key(entry_id))
+        replies = pipe.execute()
+    lost = []
+    for i, entry_id in enumerate(ids):
+        (status, started_at), leased = replies[2 * i], replies[2 * i + 1]
+        if status is None:
+            lost.append(entry_id)  # Redis lost the job (restarted, flushed, evicted)
+        elif status == b"started" and not leased and _older(started_at, now - lease):
+            lost.append(entry_id)  # its worker died: nobody renews the lease
+    return lost
+
+
+def _older(stamp: bytes | None, limit: datetime) -> bool:
+    if not stamp:
+        return True
+    try:
+        started = datetime.fromisoformat(stamp.decode().replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    return (started if started.tzinfo else started.replace(tzinfo=UTC)) < limit
+
+
 def relay(
-    session: Session, *, redis: Redis, queue_name: str, now: datetime, stale_after: timedelta
+    session: Session,
+    *,
+    redis: Redis,
+    queue_name: str,
+    now: datetime,
+    stale_after: timedelta,
+    lease: timedelta = timedelta(seconds=15),
 ) -> int:
-    """Enqueue every pending entry (run periodically by the scheduler; not committed)."""
+    """Enqueue every pending or orphaned entry (run by the scheduler; not committed)."""
     total = 0
+    ids = orphaned(session, redis=redis, now=now, lease=lease, stale_after=stale_after)
+    if ids:
+        log.warning("re-sending %d outbox entries whose job was lost", len(ids))
+        total += enqueue(session, redis=redis, queue_name=queue_name, entry_ids=ids, now=now)
     while True:
         ids = pending(session, now=now, stale_after=stale_after)
         if not ids:

@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import PersonStatus, StatusChange
-from app.services import exposures, rulesets, trust
-from app.services.facts import PersonRange, people_with_facts
+from app.services import columnar, rulesets, trust
+from app.services.facts import PersonRange, people_with_facts, person_ids
 from app.services.upsert import copy_upsert
-from risk import Assessment, Color, CompiledRuleSet, Reason, assess, severity
+from risk import COLORS, Assessment, Color, CompiledRuleSet, Reason, assess, severity
+from risk.errors import ColumnarUnsupported
 
 Where = Callable[[Any], Any]
 IN_CHUNK = 1000
+COLUMNAR = "columnar"
+PER_PERSON = "per-person"
 
 
 @dataclass
@@ -29,12 +32,14 @@ class RecomputeStats:
     people: int = 0
     changed: int = 0
     worsened: int = 0
+    evaluator: str = ""
 
     def add(self, other: RecomputeStats) -> None:
         """Accumulate another chunk's counts."""
         self.people += other.people
         self.changed += other.changed
         self.worsened += other.worsened
+        self.evaluator = other.evaluator or self.evaluator
 
 
 def reason_json(reason: Reason) -> dict[str, Any]:
@@ -79,13 +84,11 @@ def _apply(
     rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     worsened: list[uuid.UUID] = []
-    cases: list[exposures.Case] = []
     for pid, result in results.items():
         reasons = [reason_json(r) for r in result.reasons]
         old = existing.get(pid)
         if old is not None and old == (result.color, result.valid_until, version, reasons):
             continue
-        cases.extend(exposures.new_cases(pid, reasons, old[3] if old is not None else []))
         old_color = old[0] if old is not None else Color.GREEN
         since_changed = old is None or old_color != result.color
         rows.append(
@@ -131,7 +134,6 @@ def _apply(
     trust.revoke_people(
         session, settings=settings, person_ids=worsened, reason="color_worsened", now=now
     )
-    exposures.note_cases(session, cases=cases, now=now)
     stats.changed, stats.worsened = len(rows), len(worsened)
     return stats
 
@@ -144,15 +146,101 @@ def assess_people(
     return {pid: assess(compiled, facts, now) for pid, facts in people}
 
 
+def _minimum_rank(compiled: CompiledRuleSet) -> int:
+    """Below this severity no rule has fired (so the person has no reasons)."""
+    return min((rule.severity for rule in compiled.rules), default=len(COLORS))
+
+
+def columnar_assess(
+    session: Session,
+    *,
+    compiled: CompiledRuleSet,
+    version: int,
+    where: Where,
+    now: datetime,
+    explain_all: bool,
+) -> dict[uuid.UUID, Assessment]:
+    """Colours and valid_until from the columnar query; reasons from the per-person engine only
+    where needed: people whose colour, validity or rule set changed (all non-green people with
+    ``explain_all``). Raises ColumnarUnsupported for the caller to fall back."""
+    person_ids(session, where=where, lock=True)
+    columnar.load_inputs(session, where=where)
+    found = columnar.evaluate(session, ruleset=compiled.ruleset, now=now)
+    existing = {
+        pid: (color, until, ver, reasons)
+        for pid, color, until, ver, reasons in session.execute(
+            select(
+                PersonStatus.person_id,
+                PersonStatus.color,
+                PersonStatus.valid_until,
+                PersonStatus.ruleset_version,
+                PersonStatus.reasons,
+            ).where(where(PersonStatus.person_id))
+        )
+    }
+    floor = _minimum_rank(compiled)
+    results: dict[uuid.UUID, Assessment] = {}
+    explain: list[uuid.UUID] = []
+    for pid, got in found.items():
+        old = existing.get(pid)
+        if severity(got.color) < floor:
+            results[pid] = Assessment(got.color, [], got.valid_until, compiled.version)
+        elif explain_all or old is None or old[:3] != (got.color, got.valid_until, version):
+            explain.append(pid)
+        else:  # unchanged: its stored reasons stand
+            reasons = _stored_reasons(old[3])
+            results[pid] = Assessment(got.color, reasons, got.valid_until, compiled.version)
+    for start in range(0, len(explain), IN_CHUNK):
+        part = explain[start : start + IN_CHUNK]
+        for pid, facts in people_with_facts(session, where=_in(part)):
+            results[pid] = assess(compiled, facts, now)
+    return results
+
+
+def _stored_reasons(stored: list[dict[str, Any]]) -> list[Reason]:
+    """Stored reasons back as risk Reasons (so an unchanged person compares equal)."""
+    return [
+        Reason(
+            rule_id=r["rule_id"],
+            color=r["color"],
+            record_id=r["record_id"],
+            record_kind=r["record_kind"],
+            text=r["text"],
+            how_to_clear=r["how_to_clear"],
+            since=datetime.fromisoformat(r["since"]) if r["since"] else None,
+            until=datetime.fromisoformat(r["until"]) if r["until"] else None,
+        )
+        for r in stored
+    ]
+
+
 def recompute_where(
-    session: Session, *, settings: Settings, where: Where, now: datetime
+    session: Session, *, settings: Settings, where: Where, now: datetime, explain_all: bool = True
 ) -> RecomputeStats:
-    """Recompute the selected people with the active rule set (not committed)."""
+    """Recompute the selected people with the active rule set (not committed).
+
+    The columnar evaluator gives everyone's colour; a rule set it cannot compile falls back to
+    the per-person engine (``stats.evaluator`` says which ran).
+    """
     record = rulesets.active_record(session)
-    results = assess_people(
-        session, compiled=rulesets.compiled(record), where=where, now=now, lock=True
-    )
-    return _apply(session, settings=settings, version=record.version, results=results, now=now)
+    compiled = rulesets.compiled(record)
+    try:
+        with session.begin_nested():
+            results = columnar_assess(
+                session,
+                compiled=compiled,
+                version=record.version,
+                where=where,
+                now=now,
+                explain_all=explain_all,
+            )
+        evaluator = COLUMNAR
+    except ColumnarUnsupported as exc:
+        results = assess_people(session, compiled=compiled, where=where, now=now, lock=True)
+        evaluator = f"{PER_PERSON} ({exc})"
+    stats = _apply(session, settings=settings, version=record.version, results=results, now=now)
+    stats.evaluator = evaluator
+    return stats
 
 
 def recompute_people(
@@ -174,8 +262,10 @@ def _in(ids: Sequence[uuid.UUID]) -> Where:
 def recompute_range(
     session: Session, *, settings: Settings, person_range: PersonRange, now: datetime
 ) -> RecomputeStats:
-    """Recompute everyone in an id range (not committed)."""
-    return recompute_where(session, settings=settings, where=person_range.clause, now=now)
+    """Recompute everyone in an id range (not committed); reasons only where something changed."""
+    return recompute_where(
+        session, settings=settings, where=person_range.clause, now=now, explain_all=False
+    )
 
 
 def expired(session: Session, *, now: datetime, limit: int = 5000) -> list[uuid.UUID]:

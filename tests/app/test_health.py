@@ -1,6 +1,6 @@
 """Liveness and readiness probes."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -53,3 +53,38 @@ def test_readyz_reports_database_down(client: FlaskClient, broken_database: None
 def test_readyz_checks_pass_when_everything_is_up(client: FlaskClient) -> None:
     checks = client.get("/readyz").json["checks"]
     assert checks["database"] == checks["migrations"] == checks["redis"] == "ok"
+
+
+def test_readyz_names_no_host_port_or_driver_message(
+    client: FlaskClient, broken_redis: None, broken_database: None
+) -> None:
+    body = client.get("/readyz").get_data(as_text=True)
+    assert "127.0.0.1" not in body and ":1" not in body and "psycopg" not in body.lower()
+    checks = client.get("/readyz").json["checks"]
+    assert checks["database"] == checks["redis"] == "unavailable"
+
+
+def test_outage_answers(
+    app: Flask, client: FlaskClient, login: Callable[..., dict[str, str]]
+) -> None:
+    headers = login("official")
+    container = app.extensions["healthcode"]
+    original = container.db
+    container.db = Database(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
+    try:
+        response = client.get("/v1/regions", headers=headers)
+    finally:
+        container.db = original
+    assert response.status_code == 503, response.json
+    assert response.content_type == "application/problem+json"
+    assert response.headers["Retry-After"] == "5"
+    assert response.json["dependency"] == "database"
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_otp_check_fails_closed_without_redis(client: FlaskClient, broken_redis: None) -> None:
+    response = client.post("/v1/auth/token", json={"phone": "+8613800000000", "otp": "123456"})
+    assert response.status_code == 503, response.json
+    assert int(response.headers["Retry-After"]) > 0

@@ -10,7 +10,7 @@ def test_openapi_document_is_valid(client: FlaskClient) -> None:
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     paths = set(spec["paths"])
     assert {"/v1/auth/otp", "/v1/me/code", "/v1/trust", "/v1/feeds/tests"} <= paths
-    assert all(p.startswith("/v1/") or p in ("/healthz", "/readyz") for p in paths)
+    assert all(p.startswith("/v1/") or p in ("/healthz", "/readyz", "/metrics") for p in paths)
 
 
 def test_swagger_ui_is_served(client: FlaskClient) -> None:

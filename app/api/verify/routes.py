@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from app import metrics
 from app.api.blueprint import Blueprint
 from app.api.common import body_limit
 from app.api.verify.schemas import ImageInputSchema, VerifyInputSchema, VerifyResultSchema
@@ -26,8 +27,10 @@ class Verify(MethodView):
     @blp.response(200, VerifyResultSchema)
     def post(self, data: dict[str, Any]) -> VerificationResult:
         """Verify code text; an invalid code is a normal answer with valid=false and a reason."""
-        return health_codes.verify_online(
-            db_session(), keyring=container().keyring, text=data["code"], now=now()
+        return metrics.verified(
+            health_codes.verify_online(
+                db_session(), keyring=container().keyring, text=data["code"], now=now()
+            )
         )
 
 
@@ -42,6 +45,8 @@ class VerifyImage(MethodView):
         text = health_codes.decode_upload(
             files["file"].read(), container().settings.max_upload_bytes
         )
-        return health_codes.verify_online(
-            db_session(), keyring=container().keyring, text=text, now=now()
+        return metrics.verified(
+            health_codes.verify_online(
+                db_session(), keyring=container().keyring, text=text, now=now()
+            )
         )
