@@ -53,22 +53,14 @@ def _add(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
     return total
 
 
-def impact(
-    old: CompiledRuleSet,
-    new: CompiledRuleSet,
-    people: Iterable[tuple[Hashable, Facts]],
-    now: datetime,
-    examples_per_transition: int = 5,
+def compare_colours(
+    pairs: Iterable[tuple[Hashable, str, str]], examples_per_transition: int = 5
 ) -> Impact:
-    """Compare the colours two rule sets give each person at ``now``."""
+    """The impact of known colours: (person id, colour before, colour after) per person."""
     result = Impact(examples_per_transition=examples_per_transition)
     before, after = result.before_counts, result.after_counts
     transitions, examples = result.transitions, result.examples
-    for person_id, facts in people:
-        prepared = Prepared(facts, now)
-        env = Env(prepared.now_ms)
-        was = COLORS[colour_at(old, prepared, env, prepared.now_ms)]
-        becomes = COLORS[colour_at(new, prepared, env, prepared.now_ms)]
+    for person_id, was, becomes in pairs:
         before[was] += 1
         after[becomes] += 1
         if was != becomes:
@@ -78,3 +70,22 @@ def impact(
             if len(shown) < examples_per_transition:
                 shown.append(person_id)
     return result
+
+
+def impact(
+    old: CompiledRuleSet,
+    new: CompiledRuleSet,
+    people: Iterable[tuple[Hashable, Facts]],
+    now: datetime,
+    examples_per_transition: int = 5,
+) -> Impact:
+    """Compare the colours two rule sets give each person at ``now``."""
+
+    def pairs() -> Iterable[tuple[Hashable, str, str]]:
+        for person_id, facts in people:
+            prepared = Prepared(facts, now)
+            env = Env(prepared.now_ms)
+            was = COLORS[colour_at(old, prepared, env, prepared.now_ms)]
+            yield person_id, was, COLORS[colour_at(new, prepared, env, prepared.now_ms)]
+
+    return compare_colours(pairs(), examples_per_transition)

@@ -15,11 +15,13 @@ from app.config import Settings
 from app.errors import NotFound
 from app.models import JobChunk, JobRecord, Person, Role
 from app.principal import Principal
-from app.services import audit, outbox, rulesets
+from app.services import audit, columnar, outbox, rulesets
 from app.services.facts import PersonRange, people_with_facts, split_ranges
-from app.services.recompute import recompute_range
+from app.services.recompute import COLUMNAR, PER_PERSON, recompute_range
 from app.states import JobKind, JobStatus
 from risk import Impact, impact
+from risk.errors import ColumnarUnsupported
+from risk.impact import compare_colours
 
 EXAMPLES = 5
 
@@ -141,12 +143,12 @@ def run_chunk(
             if job.kind == JobKind.DRY_RUN:
                 old = rulesets.compiled(rulesets.active_record(session))
                 new = rulesets.compiled(rulesets.get(session, version=int(job.params["version"])))
-                result = _impact_json(_dry_run(session, old=old, new=new, part=part, now=now))
+                found, evaluator = _dry_run(session, old=old, new=new, part=part, now=now)
+                result = {**_impact_json(found), "evaluator": evaluator}
                 count = sum(result["before"].values())
             else:
-                count = recompute_range(
-                    session, settings=settings, person_range=part, now=now
-                ).people
+                stats = recompute_range(session, settings=settings, person_range=part, now=now)
+                count, result = stats.people, {"evaluator": stats.evaluator}
             session.add(
                 JobChunk(job_id=job_id, chunk=number, people=count, result=result, done_at=now)
             )
@@ -164,16 +166,30 @@ def run_chunk(
         _finish(session, job=job, now=now)
 
 
-def _dry_run(session: Session, *, old: Any, new: Any, part: PersonRange, now: datetime) -> Impact:
-    return impact(old, new, people_with_facts(session, where=part.clause), now, EXAMPLES)
+def _dry_run(
+    session: Session, *, old: Any, new: Any, part: PersonRange, now: datetime
+) -> tuple[Impact, str]:
+    """The chunk's impact: columnar colours of both rule sets, else the per-person engine."""
+    try:
+        with session.begin_nested():
+            columnar.load_inputs(session, where=part.clause)
+            before = columnar.evaluate(session, ruleset=old.ruleset, now=now)
+            after = columnar.evaluate(session, ruleset=new.ruleset, now=now)
+        pairs = ((pid, before[pid].color, after[pid].color) for pid in sorted(before))
+        return compare_colours(pairs, EXAMPLES), COLUMNAR
+    except ColumnarUnsupported as exc:
+        people = people_with_facts(session, where=part.clause)
+        return impact(old, new, people, now, EXAMPLES), f"{PER_PERSON} ({exc})"
 
 
 def _finish(session: Session, *, job: JobRecord, now: datetime) -> None:
     chunks = session.scalars(select(JobChunk).where(JobChunk.job_id == job.id)).all()
+    evaluators = sorted({(c.result or {}).get("evaluator") or PER_PERSON for c in chunks})
     if job.kind == JobKind.DRY_RUN:
         job.result = _merge([c.result for c in chunks if c.result])
     else:
         job.result = {"people": sum(c.people for c in chunks)}
+    job.result["evaluator"] = evaluators[0] if len(evaluators) == 1 else evaluators
     job.status = JobStatus.FINISHED
     job.finished_at = now
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import PersonStatus, StatusChange
-from app.services import columnar, rulesets, trust
+from app.services import columnar, exposures, rulesets, trust
 from app.services.facts import PersonRange, people_with_facts, person_ids
 from app.services.upsert import copy_upsert
 from risk import COLORS, Assessment, Color, CompiledRuleSet, Reason, assess, severity
@@ -84,11 +84,13 @@ def _apply(
     rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     worsened: list[uuid.UUID] = []
+    cases: list[exposures.Case] = []
     for pid, result in results.items():
         reasons = [reason_json(r) for r in result.reasons]
         old = existing.get(pid)
         if old is not None and old == (result.color, result.valid_until, version, reasons):
             continue
+        cases.extend(exposures.new_cases(pid, reasons, old[3] if old is not None else []))
         old_color = old[0] if old is not None else Color.GREEN
         since_changed = old is None or old_color != result.color
         rows.append(
@@ -134,6 +136,7 @@ def _apply(
     trust.revoke_people(
         session, settings=settings, person_ids=worsened, reason="color_worsened", now=now
     )
+    exposures.note_cases(session, cases=cases, now=now)
     stats.changed, stats.worsened = len(rows), len(worsened)
     return stats
 

@@ -206,7 +206,7 @@ def test_dry_run_then_publish(
     assert client.get("/v1/rulesets/active", headers=official).json["version"] == version
     run_jobs()
     job = client.get(f"/v1/jobs/{published.json['job_id']}", headers=official).json
-    assert job["status"] == "finished" and job["result"] == {"people": 3}
+    assert job["status"] == "finished" and job["result"] == {"people": 3, "evaluator": "columnar"}
     assert _status(client, official, person1) == "yellow"
     person0 = _person(client, official, IDS[0])
     status0 = client.get(f"/v1/persons/{person0}/status", headers=official).json
