@@ -18,6 +18,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     HEALTHCODE_ENV=production \
     HEALTHCODE_INSTANCE_DIR=/var/lib/healthcode \
     GUNICORN_BIND=0.0.0.0:8000
+# A CJK font for the venues' printable posters (Chinese and English).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 healthcode \
  && useradd --system --uid 10001 --gid healthcode --home-dir /srv/healthcode --shell /usr/sbin/nologin healthcode \
  && mkdir -p /var/lib/healthcode && chown healthcode:healthcode /var/lib/healthcode
