@@ -2,6 +2,7 @@
 import { ApiError, Session, notify, h } from "/static/web/common/api.js";
 import { setup, t, formatTime, formatDuration } from "/static/web/common/i18n.js";
 import strings from "./strings.js";
+import { setupCheckIn, loadVisits } from "./checkin.js";
 
 const POLL_MS = 3000;          // status poll: a colour change shows within seconds
 const REFRESH_BEFORE_S = 60;   // get a new code this long before the current one expires
@@ -21,6 +22,7 @@ $("logout").addEventListener("click", async () => {
   stopTimers(); localStorage.removeItem(CACHE); current = null;
   await session.logout(); show("login");
 });
+setupCheckIn(session, () => { refreshCode(); pollStatus(); });
 start();
 
 function show(id) {
@@ -119,6 +121,7 @@ async function showCode(profile) {
   await refreshCode();
   await pollStatus();
   await loadHistory();
+  await loadVisits(session);
   startTimers(true);
 }
 

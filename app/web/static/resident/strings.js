@@ -1,6 +1,16 @@
 // The mini-app's strings in English and Chinese.
 export default {
   en: {
+    "checkin.title": "Check in at a venue",
+    "checkin.label": "Scan the venue's poster, or paste its code",
+    "checkin.submit": "Check in",
+    "checkin.camera": "Scan with the camera",
+    "checkin.visits": "Your visits",
+    "checkin.none": "No visits yet.",
+    "checkin.checkout": "Leave",
+    "checkin.empty": "Scan or paste the venue's code first.",
+    "checkin.admitted": "Checked in at {venue}. Your code is {color}: you may enter.",
+    "checkin.refused": "Checked in at {venue}. Your code is {color}: this venue does not admit you ({reason}).",
     "app.title": "Health code",
     "app.offline": "Offline: showing your last code.",
     "app.offline.since": "You are offline. This is your last code; it is valid until {until}.",
@@ -33,6 +43,16 @@ export default {
     "code.qr": "Your health code, {color}",
   },
   zh: {
+    "checkin.title": "场所扫码登记",
+    "checkin.label": "扫描场所码海报，或粘贴场所码",
+    "checkin.submit": "登记",
+    "checkin.camera": "用相机扫码",
+    "checkin.visits": "到访记录",
+    "checkin.none": "暂无到访记录。",
+    "checkin.checkout": "离开",
+    "checkin.empty": "请先扫描或粘贴场所码。",
+    "checkin.admitted": "已在{venue}登记。您的健康码为{color}：可以进入。",
+    "checkin.refused": "已在{venue}登记。您的健康码为{color}：该场所不允许您进入（{reason}）。",
     "app.title": "健康码",
     "app.offline": "离线：显示您最近的健康码。",
     "app.offline.since": "当前离线。这是您最近的健康码，有效期至 {until}。",

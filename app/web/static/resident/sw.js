@@ -1,9 +1,10 @@
 // Service worker of the mini-app: keeps the shell so the last code shows offline.
 // Network first (updates apply at once), the cache when the network fails. API calls pass through.
-const CACHE = "hc-resident-v1";
+const CACHE = "hc-resident-v2";
 const SHELL = [
   "/app/",
   "/app/static/resident.js",
+  "/app/static/checkin.js",
   "/app/static/strings.js",
   "/app/static/resident.css",
   "/app/static/manifest.json",
