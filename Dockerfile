@@ -1,4 +1,6 @@
 # Healthcode API / worker / scheduler image (production settings, non-root).
+# Health: the API image checks /healthz; compose.yaml checks /readyz for the API and the
+# heartbeat files (python -m app.heartbeat worker|scheduler) for the other roles.
 #   docker build -t healthcode .
 #   docker run --env-file healthcode.env healthcode                 # the API (gunicorn)
 #   docker run --env-file healthcode.env healthcode flask --app wsgi worker
@@ -17,6 +19,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HEALTHCODE_ENV=production \
     HEALTHCODE_INSTANCE_DIR=/var/lib/healthcode \
+    HEALTHCODE_HEARTBEAT_DIR=/tmp/healthcode-heartbeat \
     GUNICORN_BIND=0.0.0.0:8000
 # A CJK font for the venues' printable posters (Chinese and English).
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \

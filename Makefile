@@ -11,13 +11,27 @@ CHECK_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/healthcode_mi
 
 .PHONY: install run test lint typecheck test-services test-embedded migrations-check bench clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,embedded]'
-	touch $@
+# Installs only when pyproject.toml changed (stamp = its SHA-256), with uv when present
+# (`pip install uv` first otherwise; it is much faster), quietly.
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 
-install: $(VENV)/.installed
+$(STAMP):
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
+	@echo "installing dependencies into $(VENV) (once per change of pyproject.toml)"
+	@if ! $(PY) -m uv --version >/dev/null 2>&1; then \
+	  $(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true; fi
+	@if $(PY) -m uv --version >/dev/null 2>&1; then \
+	  VIRTUAL_ENV=$(VENV) $(PY) -m uv pip install --quiet --python $(PY) -e '.[dev,embedded]'; \
+	else \
+	  out=$$($(PY) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+	    -e '.[dev,embedded]' 2>&1) || { echo "$$out"; exit 1; }; \
+	  echo "$$out" | grep -v -i -e 'warning' -e 'notice' -e '^ *$$' || true; \
+	fi
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
 
 run: install
 	PORT=$(PORT) $(PY) -m app.devserver
