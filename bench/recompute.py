@@ -208,6 +208,20 @@ def wait_for(check, timeout: float, every: float = 0.2):  # type: ignore[no-unty
     raise TimeoutError("benchmark step did not finish in time")
 
 
+def _wait_job(dsn: str, job_id, timeout: float) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Wait for a tracked job to finish; its result."""
+
+    def finished() -> dict | None:  # type: ignore[type-arg]
+        with psycopg.connect(dsn) as conn:
+            query = "SELECT status, result FROM jobs WHERE id = %s"
+            row = conn.execute(query, (job_id,)).fetchone()
+        if row and row[0] == "failed":
+            raise RuntimeError("job failed")
+        return row[1] if row and row[0] == "finished" else None
+
+    return wait_for(finished, timeout, every=0.1)
+
+
 def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
     """Publish a copy of the default policy and time the chunked recompute by the workers."""
     from app.db import utcnow
@@ -229,16 +243,49 @@ def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-u
             chunk_people=c.settings.recompute_chunk,
         )
         job_id = job.id
+    result = _wait_job(dsn, job_id, timeout)
+    elapsed = time.perf_counter() - started
+    log(f"recompute job result {result}")
+    return elapsed
 
-    def finished() -> bool:
-        with psycopg.connect(dsn) as conn:
-            status = conn.execute("SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()
-        if status and status[0] == "failed":
-            raise RuntimeError("recompute job failed")
-        return bool(status and status[0] == "finished")
 
-    wait_for(finished, timeout, every=0.25)
-    return time.perf_counter() - started
+def dry_run(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    """Time a dry run of a draft (the default policy without its stay rule) against the active."""
+    from app.db import utcnow
+    from app.principal import Principal
+    from app.services import jobs, rulesets
+    from app.services.accounts import create_staff
+    from risk import load_default_policy
+
+    c = app.extensions["healthcode"]
+    document = load_default_policy()
+    document["rules"] = [r for r in document["rules"] if r["id"] != "high-risk-stay"]
+    with app.app_context(), c.unit_of_work() as uow:
+        session = uow.session
+        official = create_staff(
+            session,
+            username=f"dry.{RUN.lower()}.{time.monotonic_ns()}",
+            password="bench-password-1",
+            role="official",
+            now=utcnow(),
+        )
+        actor = Principal("account", official.id, role="official")
+        draft = rulesets.create_draft(
+            session, actor=actor, document=document, now=utcnow(), description="bench dry run"
+        )
+        started = time.perf_counter()
+        job = jobs.start_dry_run(
+            session,
+            actor=actor,
+            version=draft.version,
+            now=utcnow(),
+            chunk_people=c.settings.recompute_chunk,
+        )
+        job_id = job.id
+    result = _wait_job(dsn, job_id, timeout)
+    elapsed = time.perf_counter() - started
+    log(f"dry run: before {result['before']} after {result['after']} ({result['evaluator']})")
+    return elapsed
 
 
 def free_port() -> int:
@@ -378,17 +425,37 @@ def _hash(number: str) -> str:
     return id_hash(_HASH_KEY, number)
 
 
-def recompute_and_floor(app, dsn: str, people: int) -> None:  # type: ignore[no-untyped-def]
-    """(a) the full recompute through the workers and (b) its SQL floor."""
-    log("full recompute through the job path")
-    recompute_s = full_recompute(app, dsn, timeout=3600)
-    job_colours = colours(dsn)
+def recompute_and_floor(app, dsn: str, people: int, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """The full recompute with 1 then 2 workers, a dry run, and their SQL floor."""
+    one = start_workers(env, 1)
+    try:
+        time.sleep(3)  # the worker imports the app
+        log("full recompute, 1 worker")
+        one_s = full_recompute(app, dsn, timeout=3600)
+    finally:
+        stop(one)
+    two = start_workers(env, WORKERS)
+    try:
+        time.sleep(3)
+        log("full recompute, 2 workers")
+        recompute_s = full_recompute(app, dsn, timeout=3600)
+        job_colours = colours(dsn)
+        log("dry run, 2 workers")
+        dryrun_s = dry_run(app, dsn, timeout=3600)
+    finally:
+        stop(two)
     log("floor: one set-based statement")
     floor_s, floor_colours = floor(dsn, datetime.now(UTC))
+    figure("people", people, "persons")
+    figure("recompute_1w_s", one_s, "s")
     figure("recompute_s", recompute_s, "s")
     figure("floor_s", floor_s, "s")
     figure("recompute_ratio", recompute_s / floor_s, "ratio")
     figure("recompute_rate", people / recompute_s, "per_s")
+    figure("per_person_us", recompute_s / people * 1e6, "us")
+    figure("scale_2w", one_s / recompute_s, "ratio")
+    figure("dryrun_s", dryrun_s, "s")
+    figure("dryrun_ratio", dryrun_s / floor_s, "ratio")
     log(f"colours job={job_colours} floor={floor_colours}")
     # the floor runs a little later, so a person or two may cross a boundary in between
     match = all(
@@ -409,6 +476,7 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--batches", type=int, default=5, help="10,000-record feed batches")
     parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--skip-http", action="store_true", help="no ingestion / latency steps")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -448,12 +516,14 @@ def main() -> int:
         init_keys(session, keyring=c.keyring, settings=c.settings, now=now)
         init_default(session, now=now)
 
+    if not args.reuse:
+        recompute_and_floor(app, dsn, args.people, env)
+    if args.skip_http:
+        return 0
     workers = start_workers(env, WORKERS)
     server: subprocess.Popen[bytes] | None = None
     try:
         time.sleep(3)  # workers import the app
-        if not args.reuse:
-            recompute_and_floor(app, dsn, args.people)
 
         port = free_port()
         server = subprocess.Popen(

@@ -585,7 +585,7 @@ def columnar_query(ruleset: RuleSet, *, dialect: str, now: datetime) -> Columnar
     if flips:
         candidates += " UNION " + " UNION ".join(flips)
     evaluated = f"SELECT hc.person_id, hc.t, {colour} AS sev FROM hc_cand hc"  # noqa: S608
-    ctes = f"WITH hc_cand AS ({candidates}), hc_eval AS ({evaluated}), "
+    ctes = f"WITH hc_cand AS ({candidates}), hc_eval AS MATERIALIZED ({evaluated}), "
     tail = (
         "hc_ranked AS (SELECT person_id, t, sev, "
         "first_value(sev) OVER (PARTITION BY person_id ORDER BY t) AS sev0 FROM hc_eval) "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -185,8 +187,17 @@ def test_bundle_etag_and_delta(
     root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
     held = load_bundle(first.json, root)
     person_id = client.get("/v1/me/profile", headers=holder).json["person_id"]
-    client.post(f"/v1/persons/{person_id}/withdraw-codes", headers=login("official"))
-    assert client.get("/v1/trust", headers={"If-None-Match": etag}).status_code == 200
+    official = login("official")
+    # no code held: nothing to withdraw, so the bundle does not grow (issue 12)
+    client.post(f"/v1/persons/{person_id}/withdraw-codes", headers=official)
+    assert client.get("/v1/trust", headers={"If-None-Match": etag}).status_code == 304
+    client.get("/v1/me/code", headers=holder)
+    client.post(f"/v1/persons/{person_id}/withdraw-codes", headers=official)
+    zipped = client.get("/v1/trust", headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.headers["Vary"] == "Accept-Encoding"
+    plain = client.get("/v1/trust").json  # the same state (ECDSA signatures differ)
+    assert json.loads(gzip.decompress(zipped.data))["payload"] == plain["payload"]
     delta = client.get(f"/v1/trust?since={held.seq}")
     assert delta.status_code == 200
     updated = apply_delta(held, delta.json, root)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
 from app.api.common import StrictSchema
+from app.api.trust import compressed
 from app.extensions import container, db_session, now
 from app.security.access import allow
 from app.services import keys, trust
@@ -27,16 +28,21 @@ def _not_modified(etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
-def _document(doc: trust.SignedDocument) -> Response:
-    if _not_modified(doc.etag):
-        response = current_app.response_class(status=304)
-    else:
-        response = current_app.response_class(json.dumps(doc.document), mimetype="application/json")
-    response.headers["ETag"] = doc.etag
-    response.headers["X-Trust-Seq"] = str(doc.seq)
+def _response(response: Response, etag: str) -> Response:
+    response.headers["ETag"] = etag
+    response.headers["X-Trust-Seq"] = etag.removeprefix('W/"').split(".")[0]
+    response.headers["Vary"] = "Accept-Encoding"
     # Caches must revalidate: a revocation has to reach devices at their next sync.
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _document(doc: trust.SignedDocument) -> Response:
+    body, gzipped = compressed.body(doc, json.dumps, gzip_ok=compressed.accepts_gzip(request))
+    response = current_app.response_class(body, mimetype="application/json")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return _response(response, doc.etag)
 
 
 @blp.route("")
@@ -46,8 +52,14 @@ class Trust(MethodView):
     @blp.response(200, content_type="application/json")
     @blp.alt_response(304, description="Unchanged since the ETag in If-None-Match")
     def get(self, query: dict[str, Any]) -> Response:
-        """The signed bundle (keys, revocations, seq, signed time); `since` gives a delta."""
+        """The signed bundle (keys, revocations, seq, signed time); `since` gives a delta.
+
+        Served gzip-compressed to clients that accept it; 304 costs one indexed read.
+        """
         c = container()
+        etag = trust.state_etag(db_session(), now=now())
+        if _not_modified(etag):
+            return _response(current_app.response_class(status=304), etag)
         if "since" in query:
             doc = trust.signed_delta(
                 db_session(),
