@@ -107,7 +107,13 @@ class FieldErrorSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error is answered (application/problem+json)."""
+    """RFC 9457 problem details, as every error is answered (application/problem+json).
+
+    Extension members are allowed (RFC 9457 §3.2), e.g. `failed` and `checks` on /readyz.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(required=True, metadata={"format": "uri"})
     title = ma.fields.String(required=True)

@@ -34,6 +34,7 @@ def test_every_error_response_is_a_problem(client: FlaskClient) -> None:
                 schema = _resolve(spec, content["application/problem+json"]["schema"])
                 assert {"type", "title", "status"} <= set(schema["required"])
                 assert "errors" in schema["properties"]
+                assert schema.get("additionalProperties", True) is not False  # extensions
                 checked += 1
     assert checked > 40
 
