@@ -2,13 +2,14 @@
 
 import { ApiError, Session, notify, request } from "/static/web/common/api.js";
 import { setup, t } from "/static/web/common/i18n.js";
-import { hide } from "./answer.js";
+import { hide, present, show } from "./answer.js";
 import { b64uDecode, utf8Decode } from "./bytes.js";
 import { Camera, cameraAvailable } from "./camera.js";
 import { Scanner, answerScreen } from "./scanner.js";
 import { STRINGS } from "./strings.js";
 import { loadDevice } from "./store.js";
 import { fingerprint, replay, sync } from "./sync.js";
+import { Refused, chooseVenue, currentVenue, decide, leaveVenue, pendingCount, record, upload } from "./venue.js";
 
 const SCANNER_ROLES = ["checkpoint", "venue_operator", "admin"];
 const AUTO_SYNC_MS = 5 * 60 * 1000;
@@ -18,6 +19,60 @@ const session = new Session("scan");
 const scanner = new Scanner();
 const started = { at: 0 };
 scanner.onResult(answerScreen(started));
+let venue = null; // venue mode: the place code's policy applies to every code read
+scanner.onResult(async (result) => {
+  if (!venue) return;
+  const decision = decide(venue, result);
+  if (result.valid && !decision.admit) show(present({ valid: false, reason: decision.reason }));
+  await record(venue, decision, result.code_id);
+  await showVenue();
+  if (navigator.onLine && session.loggedIn) uploadLog();
+});
+
+async function showVenue() {
+  $("venue-form").hidden = venue !== null;
+  $("venue-active").hidden = venue === null;
+  if (venue) {
+    const rule = venue.test_within_hours ? t("scan.venue.test", { hours: venue.test_within_hours }) : "";
+    $("venue-policy").textContent = t("scan.venue.policy", {
+      colors: venue.admitted_colors.map((c) => t(`color.${c}`)).join(", "), rule,
+    });
+  }
+  $("venue-pending").textContent = t("scan.venue.pending", { count: await pendingCount() });
+}
+
+let uploading = null; // one upload at a time (the server dedups by entry_id anyway)
+function uploadLog() {
+  uploading ??= upload(session)
+    .then((sent) => { $("venue-uploaded").textContent = t("scan.venue.uploaded", sent); })
+    .catch((err) => { $("venue-uploaded").textContent = t("scan.venue.upload_failed", { detail: err.message }); })
+    .finally(() => { uploading = null; return showVenue(); });
+  return uploading;
+}
+
+function wireVenue() {
+  $("venue-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("venue-error");
+    error.hidden = true;
+    try {
+      if (!scanner.bundle) throw new Refused("BUNDLE_STALE", "no trust data");
+      venue = await chooseVenue($("venue-code").value, scanner.bundle);
+      $("venue-code").value = "";
+    } catch (err) {
+      error.textContent = err instanceof Refused ? t(`reason.${err.reason}`) : err.message;
+      error.hidden = false;
+    }
+    await showVenue();
+    $("code-input").focus();
+  });
+  $("venue-leave").addEventListener("click", async () => {
+    venue = null;
+    await leaveVenue();
+    await showVenue();
+  });
+  $("venue-upload").addEventListener("click", uploadLog);
+}
 
 function role(accessToken) {
   try {
@@ -146,6 +201,7 @@ async function start() {
   setup(STRINGS);
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/scan/sw.js", { scope: "/scan/" }).catch(() => {});
   wireInput();
+  wireVenue();
   $("login-form").addEventListener("submit", login);
   $("sync-button").addEventListener("click", runSync);
   $("logout-button").addEventListener("click", async () => {
@@ -155,7 +211,7 @@ async function start() {
   window.addEventListener("online", () => {
     showNetwork();
     showView();
-    if (session.loggedIn) runSync();
+    if (session.loggedIn) runSync().then(uploadLog);
   });
   window.addEventListener("offline", () => {
     showNetwork();
@@ -170,6 +226,8 @@ async function start() {
       notify(t("scan.trust.failed", { detail: err.message }), true);
     }
   }
+  venue = await currentVenue();
+  await showVenue();
   showView();
   await showTrust();
   if (session.loggedIn && navigator.onLine) runSync();

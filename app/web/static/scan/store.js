@@ -40,3 +40,13 @@ export async function loadDevice() {
 export async function saveDevice(device) {
   await run("readwrite", (s) => s.put({ ...device, format: FORMAT }, DEVICE));
 }
+
+/** Another value kept beside the trust state (the venue mode, the entry log), or null. */
+export async function loadValue(key) {
+  return (await run("readonly", (s) => s.get(key))) ?? null;
+}
+
+/** Replace a value kept beside the trust state (one transaction). */
+export async function saveValue(key, value) {
+  await run("readwrite", (s) => s.put(value, key));
+}
