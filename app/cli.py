@@ -15,7 +15,14 @@ from app.migrate import upgrade
 from app.scheduler import register_scheduler_cli
 from app.services.accounts import create_staff, find_by_username, list_accounts, set_disabled
 from app.services.demo import seed
-from app.services.keys import init_keys, list_keys, revoke, root_public_key, rotate
+from app.services.keys import (
+    init_keys,
+    list_keys,
+    revoke,
+    root_public_key,
+    rotate,
+    rotate_root,
+)
 from app.services.rulesets import init_default
 from app.worker import register_worker_cli
 
@@ -64,6 +71,15 @@ def keys_rotate() -> None:
         session = uow.session
         record = rotate(session, keyring=c.keyring, settings=c.settings, now=utcnow())
         click.echo(f"new active code key {record.kid} ({record.alg})")
+
+
+@keys_cli.command("rotate-root")
+def keys_rotate_root() -> None:
+    """Hand the bundle root over to a new key (devices that pinned the old one follow)."""
+    c = container()
+    with c.unit_of_work() as uow:
+        handover = rotate_root(uow.session, keyring=c.keyring, now=utcnow())
+        click.echo(f"bundle root handed over from {handover.from_kid} to {handover.to_kid}")
 
 
 @keys_cli.command("revoke")

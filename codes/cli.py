@@ -28,6 +28,7 @@ from codes.bundle import (
 )
 from codes.claims import PlaceClaims
 from codes.errors import BundleDeltaMismatchError, CodesError, VerificationError
+from codes.handover import follow
 from codes.jws import MAX_DOC_BYTES, jws_verify
 from codes.keys import ALGORITHMS, VerificationKey
 from codes.kinds import KINDS, PLACE, KindName
@@ -66,6 +67,7 @@ class _Store:
     doc: dict[str, Any]
     deltas: list[dict[str, Any]] = field(default_factory=list)
     etag: str | None = None
+    handovers: list[Any] = field(default_factory=list)  # root hand-overs followed, in order
 
 
 def _root(path: str) -> VerificationKey:
@@ -90,20 +92,24 @@ def _read_store(path: Path) -> dict[str, Any]:
     etag = store.get("etag")
     if etag is not None and not isinstance(etag, str):
         raise CliError(f"{path}: etag must be a string")
+    if type(store.get("handovers", [])) is not list:
+        raise CliError(f"{path}: handovers must be a list")
     return store
 
 
-def _load_store(path: Path, root: VerificationKey) -> _Store:
-    """Read the file and re-verify everything in it against the pinned root."""
+def _load_store(path: Path, pinned: VerificationKey) -> _Store:
+    """Read the file and re-verify everything in it: the root hand-overs from the pinned
+    root, then the documents against the root they lead to."""
     store = _read_store(path)
     deltas = list(store.get("deltas", []))
     try:
+        root, handovers = follow(pinned, store.get("handovers", []))
         bundle = load_bundle(store["doc"], root)
         for delta in deltas:
             bundle = apply_delta(bundle, delta, root)
     except CodesError as exc:
         raise CliError(f"stored bundle {path} does not verify: {exc}") from exc
-    return _Store(bundle, store["doc"], deltas, store.get("etag"))
+    return _Store(bundle, store["doc"], deltas, store.get("etag"), handovers)
 
 
 def _write_store(path: Path, store: _Store) -> None:
@@ -115,6 +121,8 @@ def _write_store(path: Path, store: _Store) -> None:
     }
     if store.deltas:
         data["deltas"] = store.deltas
+    if store.handovers:
+        data["handovers"] = store.handovers
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w") as f:
         f.write(json.dumps(data))
@@ -190,12 +198,14 @@ def _summary(bundle: TrustBundle) -> str:
     )
 
 
-def _sync_full(args: argparse.Namespace, root: VerificationKey, held: _Store | None) -> int:
+def _sync_full(
+    args: argparse.Namespace, root: VerificationKey, held: _Store | None, handovers: list[Any]
+) -> int:
     fetched = _fetch(args.url, None, args.timeout)  # unconditional: we want a body
     if fetched is None:
         raise CliError("server answered 304 to an unconditional request")
     doc, etag = fetched
-    return _store_full(Path(args.out), root, held, doc, etag, "")
+    return _store_full(Path(args.out), root, held, doc, etag, "", handovers)
 
 
 def _store_full(
@@ -205,12 +215,13 @@ def _store_full(
     doc: Any,
     etag: str | None,
     note: str,
+    handovers: list[Any],
 ) -> int:
     try:
         bundle = load_bundle(doc, root, held=None if held is None else held.bundle)
     except CodesError as exc:
         raise CliError(f"refused bundle: {type(exc).__name__}: {exc}") from exc
-    _write_store(out, _Store(bundle, doc, [], etag))
+    _write_store(out, _Store(bundle, doc, [], etag, handovers))
     print(f"synced {_summary(bundle)}{note}")
     return EXIT_VALID
 
@@ -229,7 +240,7 @@ def _sync_delta(args: argparse.Namespace, root: VerificationKey, held: _Store) -
         return EXIT_VALID
     doc, etag = fetched
     if _typ(doc) == TYP_BUNDLE:  # a server that ignores `since`
-        return _store_full(Path(args.out), root, held, doc, etag, " (full bundle)")
+        return _store_full(Path(args.out), root, held, doc, etag, " (full bundle)", held.handovers)
     try:
         bundle = apply_delta(held.bundle, doc, root)
     except BundleDeltaMismatchError as exc:
@@ -243,7 +254,7 @@ def _sync_delta(args: argparse.Namespace, root: VerificationKey, held: _Store) -
             deltas.pop()  # the new delta carries every field a refresh-only delta set
     except (CodesError, ValueError) as exc:  # verified on load: cannot happen
         raise CliError(f"stored delta does not verify: {exc}") from exc
-    _write_store(Path(args.out), _Store(bundle, held.doc, [*deltas, doc], etag))
+    _write_store(Path(args.out), _Store(bundle, held.doc, [*deltas, doc], etag, held.handovers))
     print(f"synced {_summary(bundle)} (delta from seq {held.bundle.seq})")
     return EXIT_VALID
 
@@ -251,14 +262,40 @@ def _sync_delta(args: argparse.Namespace, root: VerificationKey, held: _Store) -
 def cmd_sync(args: argparse.Namespace) -> int:
     """Fetch (a delta when a bundle is held), verify against the pinned root, refuse
     rollback, store atomically."""
-    root = _root(args.root)
+    pinned = _root(args.root)
     out = Path(args.out)
-    held = _load_store(out, root) if out.exists() else None
+    held = _load_store(out, pinned) if out.exists() else None
+    known = [] if held is None else held.handovers
+    try:
+        root, handovers = follow(pinned, [*known, *_fetch_handovers(args)])
+    except CodesError as exc:
+        raise CliError(f"refused root hand-over: {type(exc).__name__}: {exc}") from exc
+    if len(handovers) > len(known):
+        print(f"the root key was handed over: now trusting {root.kid_b64}")
+        return _sync_full(args, root, held, handovers)  # documents of the new root only
     if held is not None and len(held.deltas) < MAX_DELTAS:
         status = _sync_delta(args, root, held)
         if status is not None:
             return status
-    return _sync_full(args, root, held)
+    return _sync_full(args, root, held, handovers)
+
+
+def _fetch_handovers(args: argparse.Namespace) -> list[Any]:
+    """The server's root hand-over statements (none from a server without them)."""
+    parts = urllib.parse.urlsplit(args.url)
+    url = urllib.parse.urlunsplit(
+        parts._replace(path=parts.path.rstrip("/") + "/handovers", query="")
+    )
+    try:
+        fetched = _fetch(url, None, args.timeout)
+    except _HttpStatusError as exc:
+        if exc.status == 404:
+            return []
+        raise
+    body = None if fetched is None else fetched[0]
+    if type(body) is not dict or type(body.get("handovers")) is not list:
+        raise CliError("the server's hand-over list is malformed")
+    return list(body["handovers"])
 
 
 def _parse_now(value: str | None) -> datetime:

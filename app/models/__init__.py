@@ -2,7 +2,7 @@
 
 from app.models.accounts import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.models.audit import AuditEvent
-from app.models.codes import CodeRevocation, IssuedCode, KeyRecord, TrustChange
+from app.models.codes import CodeRevocation, IssuedCode, KeyRecord, RootHandover, TrustChange
 from app.models.feeds import ContactEvent, FeedBatch, LabTest, OutboxEntry, Stay
 from app.models.persons import Person
 from app.models.regions import Region, RegionLevel
@@ -43,6 +43,7 @@ __all__ = [
     "Region",
     "RegionLevel",
     "Role",
+    "RootHandover",
     "RuleSetRecord",
     "StatusChange",
     "Stay",

@@ -74,3 +74,16 @@ class TrustChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str | None] = mapped_column(String(64))
+
+
+class RootHandover(Base):
+    """A statement signed by a bundle root naming its successor (codes.handover), kept
+    published so devices that pinned an older root can follow the chain."""
+
+    __tablename__ = "root_handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    from_kid: Mapped[str] = mapped_column(String(32), unique=True)
+    to_kid: Mapped[str] = mapped_column(String(32))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,19 +7,21 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.errors import NotFound, Unavailable
-from app.models import KeyRecord, TrustChange
+from app.models import KeyRecord, RootHandover, TrustChange
 from app.principal import Principal
 from app.services import audit
 from app.services.trust_lock import lock_trust
 from app.states import KeyPurpose, KeyStatus
 from app.unit_of_work import after_commit
 from codes import SigningKey, VerificationKey
+from codes.handover import sign_handover
 
 CODE, BUNDLE = KeyPurpose.CODE, KeyPurpose.BUNDLE
 ACTIVE, RETIRED, REVOKED, EXPIRED = (
@@ -213,6 +215,40 @@ def verification_keys(session: Session, *, keyring: Keyring) -> tuple[Verificati
         .order_by(KeyRecord.created_at)
     ).all()
     return tuple(keyring.verification_key(r) for r in records)
+
+
+def rotate_root(
+    session: Session, *, keyring: Keyring, now: datetime, actor: Principal | None = None
+) -> RootHandover:
+    """Hand the bundle root over to a new key: the current root signs a statement naming
+    it (codes.handover); bundles are signed by the new root from now on. The old root's
+    private half is no longer needed (the statement is stored) and is retired."""
+    old_record, old_key = keyring.active(session, BUNDLE)
+    new_key = SigningKey.generate("ES256")
+    document = sign_handover(old_key, new_key.verification_key(), now=now)
+    old_record.status, old_record.retired_at = RETIRED, now
+    session.add(_record(keyring, new_key, BUNDLE, now))
+    handover = RootHandover(
+        from_kid=old_record.kid, to_kid=new_key.kid_b64, document=document, created_at=now
+    )
+    session.add(handover)
+    _change(session, kind="root_handover", subject=new_key.kid_b64, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="root.rotate",
+        target_type="signing_key",
+        target_id=new_key.kid_b64,
+        retired=[old_record.kid],
+    )
+    session.flush()
+    return handover
+
+
+def root_handovers(session: Session) -> list[dict[str, Any]]:
+    """Every hand-over statement, oldest first (published for devices to follow)."""
+    rows = session.scalars(select(RootHandover).order_by(RootHandover.id)).all()
+    return [row.document for row in rows]
 
 
 def root_public_key(session: Session, *, keyring: Keyring) -> VerificationKey:

@@ -83,3 +83,13 @@ class TrustRoot(MethodView):
         """The bundle-signing public key (PEM) to pin on a checkpoint at set-up."""
         pem = keys.root_public_key(db_session(), keyring=container().keyring).public_pem()
         return current_app.response_class(pem, mimetype="application/x-pem-file")
+
+
+@blp.route("/handovers")
+class TrustHandovers(MethodView):
+    @allow(public=True)
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """Root hand-over statements, oldest first: a device that pinned an older root
+        verifies each with the root it trusts and moves on to the successor it names."""
+        return {"handovers": keys.root_handovers(db_session())}
