@@ -220,9 +220,8 @@ def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: Verification
         raise BundleDeltaMismatchError(
             f"delta is from seq {delta.base_seq}, held is {held.seq}; fetch a full bundle"
         )
-    removed = set(delta.revocations_removed)
-    replaced = {r.target for r in delta.revocations_added}
-    kept = [r for r in held.revocations if r.target not in removed | replaced]
+    dropped = set(delta.revocations_removed) | {r.target for r in delta.revocations_added}
+    kept = [r for r in held.revocations if r.target not in dropped]
     return TrustBundle(
         seq=delta.seq,
         issued_at=delta.issued_at,
