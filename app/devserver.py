@@ -54,18 +54,21 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _wait_ready(url: str, children: list[Child], timeout: float = 90.0) -> bool:
-    """Poll /readyz until it answers 200 (False if a child died first or time ran out)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(child.process.poll() is not None for child in children):
-            return False
+def _wait_ready(url: str, children: list[Child]) -> bool:
+    """Poll /readyz until it answers 200 (False if a child died first); slow machines get
+    a note every 30 s rather than a banner before the service can answer."""
+    started = time.monotonic()
+    noted = started
+    while all(child.process.poll() is None for child in children):
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our URL)
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our URL)
                 if response.status == 200:
                     return True
         except (OSError, ValueError):
             pass
+        if time.monotonic() - noted > 30:
+            noted = time.monotonic()
+            print(f"waiting for {url} ({noted - started:.0f} s)...", file=sys.stderr, flush=True)
         time.sleep(0.2)
     return False
 
