@@ -43,6 +43,12 @@ def _banner(port: int, settings: Settings, embedded: bool) -> str:
         f"  Officials' console: {base}/console/",
         '  Residents: POST /v1/auth/otp {"phone": "+8613800000000"}; the code appears',
         f"    on {base}/dev/sms and in this log as 'SMS to +86...: your ... code is NNNNNN'.",
+        f"  Identity provider:  {settings.identity_provider}"
+        + (
+            "   (DEVELOPMENT: identities are NOT checked; README 'Identity proofing')"
+            if settings.identity_provider in ("development", "none")
+            else ""
+        ),
         "",
         "Press Ctrl-C to stop.",
         "",
