@@ -30,7 +30,10 @@ class Profile(MethodView):
     @blp.arguments(ProfileInputSchema)
     @blp.response(200, ProfileSchema)
     def put(self, data: dict[str, Any]) -> Person:
-        """Prove and set your identity (the identity provider decides how); the clear ID number is never stored."""
+        """Prove and set your identity (the identity provider decides how).
+
+        The clear ID number is never stored.
+        """
         return persons.put_profile(
             db_session(),
             settings=container().settings,

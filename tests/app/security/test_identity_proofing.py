@@ -107,7 +107,7 @@ def test_a_stranger_cannot_claim_someone_elses_id_number(
 def test_telco_needs_the_login_phone(
     client: FlaskClient, telco: StandIn, phone_login: Callable[[], tuple[str, dict[str, str]]]
 ) -> None:
-    phone, headers = phone_login()
+    _, headers = phone_login()
     other_phone, _ = phone_login()
     telco.registry[other_phone] = ("Zhang San", OWNER_ID)  # type: ignore[attr-defined]
     for body in (PROFILE, PROFILE | {"phone": other_phone}):
@@ -143,8 +143,7 @@ def test_a_red_resident_cannot_make_a_second_green_identity(
         == 200
     )
     second_phone, second = phone_login()
-    made_up = "11010519491231" + "104X"  # not a real check digit: choose a valid one below
-    made_up = next(
+    made_up = next(  # well-formed, valid check digit, same birth date and name
         f"11010519491231{n:03d}{c}"
         for n in range(100, 999)
         for c in "0123456789X"
