@@ -2,7 +2,7 @@
 // when the network is off, so a reload offline still verifies codes. API calls (/v1/...)
 // always go to the network: trust data lives in IndexedDB, never in this cache.
 
-const CACHE = "hc-scan-v2";
+const CACHE = "hc-scan-v3";
 const SHELL = [
   "/scan/",
   "/scan/manifest.webmanifest",
@@ -11,7 +11,7 @@ const SHELL = [
   "/static/web/common/api.js",
   ...[
     "answer.js", "base32.js", "bundle.js", "bytes.js", "camera.js", "cbor.js", "claims.js",
-    "cose.js", "icon.svg", "keys.js", "kinds.js", "main.js", "scan.css", "scanner.js",
+    "cose.js", "handover.js", "icon.svg", "keys.js", "kinds.js", "main.js", "scan.css", "scanner.js",
     "store.js", "strings.js", "sync.js", "venue.js", "verify.js",
   ].map((name) => `/scan/static/${name}`),
 ];

@@ -1,10 +1,11 @@
 // Trust sync as `python -m codes sync` does it: pin the root key on the first sync
 // (GET /v1/trust/root), then ask for deltas (?since=SEQ, If-None-Match) and fall back to
-// the full bundle; refuse rollback; verify everything with the pinned root (WebCrypto).
+// the full bundle; refuse rollback; verify everything with the pinned root (WebCrypto), or
+// with the root it handed over to (GET /v1/trust/handovers, codes/SPEC.md §8.1).
 
 import { hex, utf8Encode } from "./bytes.js";
 import { DeltaMismatch, TYP_BUNDLE, TYP_DELTA, applyDelta, jwsTyp, loadBundle, parseDelta } from "./bundle.js";
-import { rootFromPem } from "./keys.js";
+import { follow } from "./handover.js";
 import { loadDevice, saveDevice } from "./store.js";
 
 const TRUST = "/v1/trust";
@@ -33,7 +34,7 @@ export async function fingerprint(pem) {
 
 /** The verified bundle a device state holds (its documents re-verified now). */
 export async function replay(device) {
-  const root = await rootFromPem(device.root_pem);
+  const { root } = await follow(device.root_pem, device.handovers ?? []);
   let bundle = await loadBundle(device.doc, root);
   for (const delta of device.deltas) bundle = await applyDelta(bundle, delta, root);
   return bundle;
@@ -48,6 +49,18 @@ async function storeFull(device, root, held, doc, etag) {
   const bundle = await loadBundle(doc, root, held);
   await saveDevice({ ...device, doc, deltas: [], etag, synced_at: Date.now() / 1000 });
   return { bundle, changed: true, delta: false };
+}
+
+async function fetchHandovers() {
+  try {
+    const response = await get(`${TRUST}/handovers`);
+    const body = response ? await response.json() : null;
+    if (!body || !Array.isArray(body.handovers)) throw new SyncError("malformed hand-over list");
+    return body.handovers;
+  } catch (err) {
+    if (err instanceof SyncError && err.cause === 404) return []; // a server without them
+    throw err;
+  }
 }
 
 async function syncFull(device, root, held) {
@@ -89,15 +102,18 @@ async function syncDelta(device, root, held) {
 async function pinRoot() {
   const response = await get(`${TRUST}/root`);
   const pem = await response.text();
-  await rootFromPem(pem); // refuse a key WebCrypto cannot use before pinning it
-  return { root_pem: pem, doc: null, deltas: [], etag: null, synced_at: null };
+  await follow(pem, []); // refuse a key WebCrypto cannot use before pinning it
+  return { root_pem: pem, handovers: [], doc: null, deltas: [], etag: null, synced_at: null };
 }
 
 /** Sync once; resolve to {bundle, changed, delta}. Rejects with SyncError or BundleError. */
 export async function sync() {
-  const device = (await loadDevice()) ?? (await pinRoot());
-  const root = await rootFromPem(device.root_pem);
-  const held = device.doc ? await replay(device) : null;
+  const stored = (await loadDevice()) ?? (await pinRoot());
+  const held = stored.doc ? await replay(stored) : null;
+  const known = stored.handovers ?? [];
+  const { root, used } = await follow(stored.root_pem, [...known, ...(await fetchHandovers())]);
+  const device = { ...stored, handovers: used };
+  if (used.length > known.length) return syncFull(device, root, held); // documents of the new root
   if (held && device.deltas.length < MAX_DELTAS) {
     const result = await syncDelta(device, root, held);
     if (result) return result;
