@@ -90,10 +90,16 @@ def load(dsn: str, *, checkins: int, venues: int, now: datetime) -> tuple[uuid.U
             "departed_at, checked_out, admitted, color) FROM STDIN"
         ) as copy:
             span = DAYS * 86400
+            visitors = people[1:]
             for _ in range(checkins - CASE_VISITS):
                 arrived = now - timedelta(seconds=rng.randrange(span))
                 stay = timedelta(minutes=rng.randrange(20, 180))
-                row = (uuid.uuid4(), rng.choice(people[1:]), rng.choice(venue_ids), "bench")
+                row = (
+                    uuid.uuid4(),
+                    visitors[rng.randrange(len(visitors))],
+                    rng.choice(venue_ids),
+                    "bench",
+                )
                 copy.write_row((*row, "R1", arrived, arrived + stay, True, True, "green"))
             step = timedelta(days=4) / CASE_VISITS
             for i in range(CASE_VISITS):
