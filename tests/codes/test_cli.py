@@ -38,6 +38,9 @@ class TrustServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/v1/trust/handovers":  # a server without root hand-overs
+                    self.send_error(404)
+                    return
                 server.seen_if_none_match.append(self.headers.get("If-None-Match"))
                 server.seen_paths.append(self.path)
                 if urllib.parse.urlsplit(self.path).path != "/v1/trust":
