@@ -24,7 +24,7 @@ from codes import (
     verify,
 )
 from codes.claims import claims_to_map, from_seconds, to_seconds
-from tests.web.scan_browser import RUN_VECTORS_JS, VECTORS, launch, live_server
+from tests.web.scan_browser import RUN_VECTORS_JS, VECTORS, live_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -88,15 +88,16 @@ def browser_answer(vector: dict[str, Any], answer: dict[str, Any]) -> dict[str, 
 
 
 @pytest.mark.slow
-def test_browser_verifier_agrees_on_every_vector(app: Flask) -> None:
+def test_browser_verifier_agrees_on_every_vector(app: Flask, chromium: Any) -> None:
+    # the session's browser: a second sync_playwright() in one process fails once another
+    # browser test has started the session one
     vectors = [json.loads(p.read_text()) for p in VECTORS]
     assert len(vectors) == len(VECTORS) >= 20
-    with live_server(app) as base, playwright.sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page()
+    with live_server(app) as base:
+        page = chromium.new_page()
         page.goto(base + "/scan/")
         answers = page.evaluate(RUN_VECTORS_JS, vectors)
-        browser.close()
+        page.close()
     assert set(answers) == {v["name"] for v in vectors}
     wrong = {}
     for vector in vectors:
