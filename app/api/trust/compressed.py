@@ -27,7 +27,9 @@ def body(doc: SignedDocument, dumps: Callable[[Any], str], *, gzip_ok: bool) -> 
     raw = dumps(doc.document).encode()
     if not gzip_ok:
         return raw, False
-    key = (doc.etag, str(doc.document.get("payload", ""))[:64])
+    # the signature names the exact signed document (a payload prefix does not: two states
+    # with one seq and signed time, e.g. after the root key changed, share their first bytes)
+    key = (doc.etag, str(doc.document.get("signature", "")))
     with _lock:
         kept = _cache.get(key)
     if kept is None:
