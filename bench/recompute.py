@@ -222,8 +222,41 @@ def _wait_job(dsn: str, job_id, timeout: float) -> dict:  # type: ignore[no-unty
     return wait_for(finished, timeout, every=0.1)
 
 
-def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
-    """Publish a copy of the default policy and time the chunked recompute by the workers."""
+def drain(dsn: str, timeout: float) -> int:
+    """Wait until every outbox entry is done (a publish queues venue exposures for new cases);
+    the next timed step then starts on an empty queue. The number of entries waited for."""
+
+    def pending() -> int:
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("SELECT count(*) FROM outbox WHERE done_at IS NULL").fetchone()
+        return int(row[0]) if row else 0
+
+    waiting = pending()
+    wait_for(lambda: pending() == 0, timeout, every=0.2)
+    return waiting
+
+
+def per_person_policy() -> dict:  # type: ignore[type-arg]
+    """The default policy plus a rule that never fires and that the columnar evaluator cannot
+    compile (=== on arrays): the publish then runs the per-person engine on the same data."""
+    from risk import load_default_policy
+
+    document = load_default_policy()
+    texts = {"en": "never", "zh": "never"}
+    when = {
+        "and": [
+            {"===": [{"var": "record.kind"}, "none"]},
+            {"===": [{"var": "tests"}, {"var": "tests"}]},
+        ]
+    }
+    rule = {"id": "bench-per-person", "color": "yellow", "for_each": "tests", "when": when}
+    document["rules"].append({**rule, "text": texts, "how_to_clear": texts})
+    return document
+
+
+def full_recompute(app, dsn: str, timeout: float, document: dict | None = None) -> float:  # type: ignore[no-untyped-def,type-arg]
+    """Publish a copy of the default policy (or `document`) and time the chunked recompute by
+    the workers; then wait for the work it queued (not timed)."""
     from app.db import utcnow
     from app.services import jobs, rulesets
     from risk import load_default_policy
@@ -232,7 +265,11 @@ def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-u
     with app.app_context(), c.unit_of_work() as uow:
         session = uow.session
         draft = rulesets.create_draft(
-            session, actor=None, document=load_default_policy(), now=utcnow(), description="bench"
+            session,
+            actor=None,
+            document=document or load_default_policy(),
+            now=utcnow(),
+            description="bench",
         )
         started = time.perf_counter()
         job = jobs.start_publish(
@@ -245,7 +282,7 @@ def full_recompute(app, dsn: str, timeout: float) -> float:  # type: ignore[no-u
         job_id = job.id
     result = _wait_job(dsn, job_id, timeout)
     elapsed = time.perf_counter() - started
-    log(f"recompute job result {result}")
+    log(f"recompute job result {result} in {elapsed:.1f} s; queued work: {drain(dsn, timeout)}")
     return elapsed
 
 
@@ -426,17 +463,15 @@ def _hash(number: str) -> str:
 
 
 def recompute_and_floor(app, dsn: str, people: int, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """The full recompute with 1 then 2 workers, a dry run, and their SQL floor."""
-    one = start_workers(env, 1)
-    try:
-        time.sleep(3)  # the worker imports the app
-        log("full recompute, 1 worker")
-        one_s = full_recompute(app, dsn, timeout=3600)
-    finally:
-        stop(one)
+    """The first recompute (everyone new), the per-person engine and the columnar one on the
+    same data (2 workers), the columnar one with 1 worker, a dry run, and their SQL floor."""
     two = start_workers(env, WORKERS)
     try:
-        time.sleep(3)
+        time.sleep(3)  # the workers import the app
+        log("first full recompute (every status row new), 2 workers")
+        first_s = full_recompute(app, dsn, timeout=3600)
+        log("full recompute, per-person engine, 2 workers")
+        per_person_s = full_recompute(app, dsn, timeout=3600, document=per_person_policy())
         log("full recompute, 2 workers")
         recompute_s = full_recompute(app, dsn, timeout=3600)
         job_colours = colours(dsn)
@@ -444,12 +479,23 @@ def recompute_and_floor(app, dsn: str, people: int, env: dict[str, str]) -> None
         dryrun_s = dry_run(app, dsn, timeout=3600)
     finally:
         stop(two)
+    one = start_workers(env, 1)
+    try:
+        time.sleep(3)
+        log("full recompute, 1 worker")
+        one_s = full_recompute(app, dsn, timeout=3600)
+    finally:
+        stop(one)
     log("floor: one set-based statement")
     floor_s, floor_colours = floor(dsn, datetime.now(UTC))
     figure("people", people, "persons")
+    figure("recompute_first_s", first_s, "s")
+    figure("recompute_per_person_s", per_person_s, "s")
     figure("recompute_1w_s", one_s, "s")
     figure("recompute_s", recompute_s, "s")
     figure("floor_s", floor_s, "s")
+    figure("recompute_first_ratio", first_s / floor_s, "ratio")
+    figure("recompute_per_person_ratio", per_person_s / floor_s, "ratio")
     figure("recompute_ratio", recompute_s / floor_s, "ratio")
     figure("recompute_rate", people / recompute_s, "per_s")
     figure("per_person_us", recompute_s / people * 1e6, "us")

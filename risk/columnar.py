@@ -121,6 +121,7 @@ class _Expr:
     value: Any = None
     timed: bool = False
     coll: str = ""  # COLL: which collection
+    nonnull: bool = False  # a BOOL that is never null (EXISTS): no COALESCE, so it can join
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class _Compiler:
                 raise ColumnarUnsupported("a date-time where a truth value is needed")
             return "TRUE" if _truthy(value) else "FALSE"
         if expr.kind == BOOL:
-            return f"COALESCE({expr.sql}, FALSE)"
+            return expr.sql if expr.nonnull else f"COALESCE({expr.sql}, FALSE)"
         if expr.kind == STR:
             return f"COALESCE({expr.sql} <> '', FALSE)"
         if expr.kind == DATE:
@@ -340,7 +341,7 @@ class _Compiler:
             sql = f"(NOT EXISTS ({rows} AND {body.sql}))"
         else:
             sql = f"(EXISTS ({rows}) AND NOT EXISTS ({rows} AND NOT {body.sql}))"
-        return _Expr(BOOL, sql, timed=operand.timed or body.timed)
+        return _Expr(BOOL, sql, timed=operand.timed or body.timed, nonnull=True)
 
     def and_or_value(self, op: str, args: list[Any], rule: _Rule, guards: list[str]) -> _Expr:
         parts = [self.value(a, rule, guards) for a in args]
@@ -558,9 +559,13 @@ def _scope_from(scopes: list[_Scope]) -> str:
 
 
 def columnar_query(ruleset: RuleSet, *, dialect: str, now: datetime) -> ColumnarQuery:
-    """Compile a (validated) rule set; raises ColumnarUnsupported when it cannot."""
+    """Compile a (validated) rule set; raises ColumnarUnsupported when it cannot.
+
+    Each rule is a filter over the candidate (person, instant) pairs, so PostgreSQL runs a
+    ``for_each`` rule as one hash semi-join over its records rather than a subquery per pair.
+    """
     compiler = _Compiler(dialect)
-    by_colour: dict[int, list[str]] = {}
+    fires: list[str] = []
     flips: list[str] = []
     for number, rule in enumerate(ruleset.rules):
         alias = f"r{number}"
@@ -570,24 +575,32 @@ def columnar_query(ruleset: RuleSet, *, dialect: str, now: datetime) -> Columnar
         when = compiler.truth(rule.when, state, [])
         if coll:
             table = COLLECTIONS[coll].table
-            fires = f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {link} AND {when.sql})"  # noqa: S608
+            condition = f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {link} AND {when.sql})"  # noqa: S608
         else:
-            fires = when.sql
-        by_colour.setdefault(severity(rule.color), []).append(fires)
+            condition = when.sql
+        rank = severity(rule.color)
+        fires.append(f"SELECT hc.person_id, hc.t, {rank} AS sev FROM hc_cand hc WHERE {condition}")  # noqa: S608
         for scopes, sql, guards in state.flips:
             where = " AND ".join([f"{sql} > :hc_now", *guards])
             source = _scope_from(scopes)
             flips.append(f"SELECT hc.person_id, {sql} AS t FROM {source} WHERE {where}")  # noqa: S608
-    ranks = sorted(by_colour, reverse=True)
-    cases = " ".join(f"WHEN {' OR '.join(by_colour[rank])} THEN {rank}" for rank in ranks)
-    colour = f"CASE {cases} ELSE {severity(ruleset.default_color)} END"
     candidates = "SELECT person_id, CAST(:hc_now AS BIGINT) AS t FROM hc_people"
     if flips:
         candidates += " UNION " + " UNION ".join(flips)
-    evaluated = f"SELECT hc.person_id, hc.t, {colour} AS sev FROM hc_cand hc"  # noqa: S608
-    ctes = f"WITH hc_cand AS ({candidates}), hc_eval AS MATERIALIZED ({evaluated}), "
+    default = severity(ruleset.default_color)
+    ctes = f"WITH hc_cand AS MATERIALIZED ({candidates})"
+    if fires:
+        fired = " UNION ALL ".join(fires)
+        ctes += (
+            f", hc_fire AS (SELECT person_id, t, max(sev) AS sev FROM ({fired})"  # noqa: S608
+            " hc_f GROUP BY person_id, t), hc_eval AS (SELECT c.person_id, c.t, "
+            f"COALESCE(f.sev, {default}) AS sev FROM hc_cand c LEFT JOIN hc_fire f "
+            "ON f.person_id = c.person_id AND f.t = c.t)"
+        )
+    else:
+        ctes += f", hc_eval AS (SELECT person_id, t, {default} AS sev FROM hc_cand)"  # noqa: S608
     tail = (
-        "hc_ranked AS (SELECT person_id, t, sev, "
+        ", hc_ranked AS (SELECT person_id, t, sev, "
         "first_value(sev) OVER (PARTITION BY person_id ORDER BY t) AS sev0 FROM hc_eval) "
         "SELECT person_id, min(sev0) AS severity, "
         "min(CASE WHEN sev <> sev0 THEN t END) AS valid_until FROM hc_ranked GROUP BY person_id"

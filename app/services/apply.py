@@ -15,7 +15,7 @@ from app.feed_kinds import UPLOADS
 from app.models import FeedBatch, OutboxEntry
 from app.services import exposures, jobs, outbox
 from app.services.outbox import Topic
-from app.services.recompute import recompute_people
+from app.services.recompute import recompute_people, recompute_where
 from app.states import BatchStatus
 
 Handler = Callable[[Session, Settings, dict[str, Any], datetime], None]
@@ -24,20 +24,18 @@ Handler = Callable[[Session, Settings, dict[str, Any], datetime], None]
 def _apply_batch(
     session: Session, settings: Settings, payload: dict[str, Any], now: datetime
 ) -> None:
-    """Recompute everyone a batch touched and mark it applied."""
+    """Recompute everyone a batch touched, as one set-based step, and mark it applied."""
     batch_id = uuid.UUID(payload["batch_id"])
     batch = session.get(FeedBatch, batch_id)
     if batch is None or batch.status == BatchStatus.APPLIED:
         return
-    people = session.scalars(
-        union(
-            *(
-                select(spec.model.person_id).where(spec.model.batch_id == batch_id)
-                for spec in UPLOADS.values()
-            )
+    people = union(
+        *(
+            select(spec.model.person_id).where(spec.model.batch_id == batch_id)
+            for spec in UPLOADS.values()
         )
-    ).all()
-    recompute_people(session, settings=settings, ids=list(people), now=now)
+    )
+    recompute_where(session, settings=settings, where=lambda column: column.in_(people), now=now)
     batch.status, batch.applied_at = BatchStatus.APPLIED, now
 
 
@@ -57,7 +55,8 @@ def _job_chunk(
 def _venue_exposure(
     session: Session, settings: Settings, payload: dict[str, Any], now: datetime
 ) -> None:
-    exposures.open_case(session, settings=settings, payload=payload, now=now)
+    for case in payload.get("cases", [payload]):  # entries queued before cases were grouped
+        exposures.open_case(session, settings=settings, payload=case, now=now)
 
 
 HANDLERS: dict[Topic, Handler] = {
@@ -70,9 +69,15 @@ HANDLERS: dict[Topic, Handler] = {
 
 
 def start(session: Session, *, entry_id: int) -> None:
-    """Show that an entry's work has begun (a batch turns `applying`); its own small unit."""
+    """Show that an entry's work has begun (a batch turns `applying`, a job `running`); its
+    own small unit."""
     entry = session.get(OutboxEntry, entry_id)
-    if entry is None or entry.done_at is not None or entry.topic != Topic.APPLY_BATCH:
+    if entry is None or entry.done_at is not None:
+        return
+    if entry.topic == Topic.JOB_CHUNK:
+        jobs.mark_running(session, job_id=uuid.UUID(entry.payload["job_id"]))
+        return
+    if entry.topic != Topic.APPLY_BATCH:
         return
     batch = session.get(FeedBatch, uuid.UUID(entry.payload["batch_id"]))
     if batch is not None and batch.status == BatchStatus.QUEUED:

@@ -50,13 +50,15 @@ def new_cases(
 
 
 def note_cases(session: Session, *, cases: Iterable[Case], now: datetime) -> None:
-    """Queue the venue exposure of each new positive case (one outbox entry per case)."""
-    for person_id, record_id, sampled_at in cases:
-        payload = {
-            "person_id": str(person_id),
-            "record_id": record_id,
-            "sampled_at": sampled_at.isoformat(),
-        }
+    """Queue the venue exposure of the new positive cases: one outbox entry for all of them
+    (a recompute chunk can find thousands; one job each would flood the queue)."""
+    payload = {
+        "cases": [
+            {"person_id": str(pid), "record_id": record_id, "sampled_at": sampled.isoformat()}
+            for pid, record_id, sampled in cases
+        ]
+    }
+    if payload["cases"]:
         outbox.add(session, topic=outbox.Topic.VENUE_EXPOSURE, payload=payload, now=now)
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,6 +120,15 @@ def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def mark_running(session: Session, *, job_id: uuid.UUID) -> None:
+    """Show that a job's work has begun (its own small unit, before the chunk's)."""
+    session.execute(
+        update(JobRecord)
+        .where(JobRecord.id == job_id, JobRecord.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING)
+    )
+
+
 def run_chunk(
     session: Session, *, settings: Settings, payload: dict[str, Any], now: datetime
 ) -> None:
@@ -132,13 +141,9 @@ def run_chunk(
         uuid.UUID(payload["low"]), uuid.UUID(payload["high"]) if payload["high"] else None
     )
     try:
+        # the job row is updated only once the chunk is done: a lock held on it during the
+        # chunk would make every other worker's chunk wait for this one
         with session.begin_nested():  # the chunk's effects and its JobChunk row, or nothing
-            if job.status == JobStatus.QUEUED:
-                session.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == job_id, JobRecord.status == JobStatus.QUEUED)
-                    .values(status=JobStatus.RUNNING)
-                )
             result: dict[str, Any] | None = None
             if job.kind == JobKind.DRY_RUN:
                 old = rulesets.compiled(rulesets.active_record(session))
@@ -158,7 +163,14 @@ def run_chunk(
     session.execute(
         update(JobRecord)
         .where(JobRecord.id == job_id)
-        .values(done=JobRecord.done + count, chunks_done=JobRecord.chunks_done + 1)
+        .values(
+            done=JobRecord.done + count,
+            chunks_done=JobRecord.chunks_done + 1,
+            status=case(
+                (JobRecord.status == JobStatus.QUEUED, JobStatus.RUNNING.value),
+                else_=JobRecord.status,
+            ),
+        )
     )
     session.flush()
     session.refresh(job)

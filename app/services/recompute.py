@@ -15,7 +15,7 @@ from app.config import Settings
 from app.models import PersonStatus, StatusChange
 from app.services import columnar, exposures, rulesets, trust
 from app.services.facts import PersonRange, people_with_facts, person_ids
-from app.services.upsert import copy_upsert
+from app.services.upsert import copy_update, copy_upsert
 from risk import COLORS, Assessment, Color, CompiledRuleSet, Reason, assess, severity
 from risk.errors import ColumnarUnsupported
 
@@ -129,8 +129,8 @@ def _apply(
             keys=["person_id"],
             update=[*cols, "since"],
         )
-    if without:
-        copy_upsert(session, model=PersonStatus, rows=without, keys=["person_id"], update=cols)
+    if without:  # existing rows keeping their `since`
+        copy_update(session, model=PersonStatus, rows=without, keys=["person_id"], update=cols)
     if changes:
         session.connection().execute(insert(StatusChange), changes)
     trust.revoke_people(
@@ -158,63 +158,48 @@ def columnar_assess(
     session: Session,
     *,
     compiled: CompiledRuleSet,
-    version: int,
     where: Where,
     now: datetime,
     explain_all: bool,
-) -> dict[uuid.UUID, Assessment]:
-    """Colours and valid_until from the columnar query; reasons from the per-person engine only
-    where needed: people whose colour, validity or rule set changed (all non-green people with
-    ``explain_all``). Raises ColumnarUnsupported for the caller to fall back."""
-    person_ids(session, where=where, lock=True)
+) -> tuple[int, dict[uuid.UUID, Assessment]]:
+    """The number of people selected, and the assessments to store: colours and valid_until
+    from the columnar query; reasons from the per-person engine only where needed.
+
+    Without ``explain_all`` (a full recompute) only the people whose colour or valid_until
+    changed come back from the database, and only they are explained and written; the others
+    keep their row, reasons and rule-set version. With it (new records), every non-green
+    person selected is explained again. Raises ColumnarUnsupported for the caller to fall back.
+    """
+    people = len(person_ids(session, where=where, lock=True))
     columnar.load_inputs(session, where=where)
-    found = columnar.evaluate(session, ruleset=compiled.ruleset, now=now)
-    existing = {
-        pid: (color, until, ver, reasons)
-        for pid, color, until, ver, reasons in session.execute(
-            select(
-                PersonStatus.person_id,
-                PersonStatus.color,
-                PersonStatus.valid_until,
-                PersonStatus.ruleset_version,
-                PersonStatus.reasons,
-            ).where(where(PersonStatus.person_id))
-        )
-    }
+    evaluate = columnar.evaluate if explain_all else columnar.changed
+    found = evaluate(session, ruleset=compiled.ruleset, now=now)
+    return people, _explain(session, compiled=compiled, found=found, now=now)
+
+
+def _explain(
+    session: Session,
+    *,
+    compiled: CompiledRuleSet,
+    found: dict[uuid.UUID, columnar.Result],
+    now: datetime,
+) -> dict[uuid.UUID, Assessment]:
+    """Assessments from columnar results: people below every rule's colour need no reasons;
+    the others are assessed by the per-person engine (the reference)."""
     floor = _minimum_rank(compiled)
     results: dict[uuid.UUID, Assessment] = {}
-    explain: list[uuid.UUID] = []
+    wanted: list[uuid.UUID] = []
     for pid, got in found.items():
-        old = existing.get(pid)
         if severity(got.color) < floor:
             results[pid] = Assessment(got.color, [], got.valid_until, compiled.version)
-        elif explain_all or old is None or old[:3] != (got.color, got.valid_until, version):
-            explain.append(pid)
-        else:  # unchanged: its stored reasons stand
-            reasons = _stored_reasons(old[3])
-            results[pid] = Assessment(got.color, reasons, got.valid_until, compiled.version)
-    for start in range(0, len(explain), IN_CHUNK):
-        part = explain[start : start + IN_CHUNK]
+        else:
+            wanted.append(pid)
+    wanted.sort()
+    for start in range(0, len(wanted), IN_CHUNK):
+        part = wanted[start : start + IN_CHUNK]
         for pid, facts in people_with_facts(session, where=_in(part)):
             results[pid] = assess(compiled, facts, now)
     return results
-
-
-def _stored_reasons(stored: list[dict[str, Any]]) -> list[Reason]:
-    """Stored reasons back as risk Reasons (so an unchanged person compares equal)."""
-    return [
-        Reason(
-            rule_id=r["rule_id"],
-            color=r["color"],
-            record_id=r["record_id"],
-            record_kind=r["record_kind"],
-            text=r["text"],
-            how_to_clear=r["how_to_clear"],
-            since=datetime.fromisoformat(r["since"]) if r["since"] else None,
-            until=datetime.fromisoformat(r["until"]) if r["until"] else None,
-        )
-        for r in stored
-    ]
 
 
 def recompute_where(
@@ -229,20 +214,15 @@ def recompute_where(
     compiled = rulesets.compiled(record)
     try:
         with session.begin_nested():
-            results = columnar_assess(
-                session,
-                compiled=compiled,
-                version=record.version,
-                where=where,
-                now=now,
-                explain_all=explain_all,
+            people, results = columnar_assess(
+                session, compiled=compiled, where=where, now=now, explain_all=explain_all
             )
         evaluator = COLUMNAR
     except ColumnarUnsupported as exc:
         results = assess_people(session, compiled=compiled, where=where, now=now, lock=True)
-        evaluator = f"{PER_PERSON} ({exc})"
+        people, evaluator = len(results), f"{PER_PERSON} ({exc})"
     stats = _apply(session, settings=settings, version=record.version, results=results, now=now)
-    stats.evaluator = evaluator
+    stats.people, stats.evaluator = people, evaluator
     return stats
 
 

@@ -68,9 +68,11 @@ def _copy_to_temp(
     cur = raw.cursor()
     made: set[str] = connection.connection.info.setdefault("temp_tables", set())
     if temp not in made:
+        # the table's columns without its NOT NULL constraints: a row may leave out a column
+        # it does not update (e.g. a status row keeping its `since`)
         cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
-            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT * FROM {table.name} WITH NO DATA"
         )
         made.add(temp)
     cur.execute(f"DELETE FROM {temp}")  # noqa: S608  (empty unless used twice in a transaction)
@@ -128,4 +130,28 @@ def copy_upsert(
         f"INSERT INTO {model.__table__.name} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
     )
+    cur.close()
+
+
+def copy_update(
+    session: Session,
+    *,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Update existing rows (one UPDATE ... FROM a COPY-filled temporary table on PostgreSQL).
+
+    Rows may leave out NOT NULL columns they do not change, which an upsert cannot.
+    """
+    copied = _copy_to_temp(session, model=model, rows=rows) if _fast(session, rows=rows) else None
+    if copied is None:
+        upsert(session, model=model, rows=rows, keys=keys, update=update)
+        return
+    cur, temp, _names = copied
+    table = model.__table__.name
+    assignments = ", ".join(f"{c} = {temp}.{c}" for c in update)
+    matches = " AND ".join(f"{table}.{k} = {temp}.{k}" for k in keys)
+    cur.execute(f"UPDATE {table} SET {assignments} FROM {temp} WHERE {matches}")  # noqa: S608
     cur.close()
