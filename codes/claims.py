@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import secrets
@@ -129,20 +130,30 @@ def _checked(spec: Field, value: object) -> Any:
             raise ValueError(f"{spec.name} must list distinct {list(spec.choices)} in that order")
         return items
     text = _text(spec.name, value, spec.max_bytes or MAX_TEXT_CLAIM)
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, text, re.ASCII):
+    if spec.pattern is not None and not _pattern(spec.pattern).fullmatch(text):
         raise ValueError(f"{spec.name} must match {spec.pattern}")
     if spec.choices and text not in spec.choices:
         raise ValueError(f"{spec.name} must be one of {list(spec.choices)}")
     return text
 
 
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.ASCII)
+
+
 def _key_bytes(key: int) -> bytes:
     return cbor.head(0, key) if key >= 0 else cbor.head(1, -1 - key)
 
 
+@functools.lru_cache(maxsize=256)
+def _order(keys: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(keys, key=_key_bytes))
+
+
 def deterministic(mapping: dict[int, Any]) -> dict[int, Any]:
     """The map with keys in RFC 8949 core deterministic order (bytewise, encoded keys)."""
-    return {k: mapping[k] for k in sorted(mapping, key=_key_bytes)}
+    return {k: mapping[k] for k in _order(tuple(mapping))}
 
 
 def _check_times(iat: int, exp: int, kind: Kind) -> None:

@@ -54,7 +54,7 @@ def compute_kid(public_key: PublicKey) -> bytes:
 class VerificationKey:
     """A trusted public key with its kid, algorithm and optional not_after."""
 
-    __slots__ = ("alg", "kid", "not_after", "public_key")
+    __slots__ = ("_kid_b64", "alg", "kid", "not_after", "public_key")
 
     def __init__(
         self,
@@ -67,11 +67,12 @@ class VerificationKey:
         self.alg = _alg_of(public_key)
         self.kid = compute_kid(public_key) if kid is None else bytes(kid)
         self.not_after = _aware(not_after)
+        self._kid_b64 = b64u_encode(self.kid)
 
     @property
     def kid_b64(self) -> str:
         """The kid as unpadded base64url."""
-        return b64u_encode(self.kid)
+        return self._kid_b64
 
     def __repr__(self) -> str:
         return (
