@@ -101,8 +101,9 @@ def _ms(session: Session, column: Any) -> ColumnElement[int]:
     return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
 
 
-def _periods() -> Any:
-    """Each region's level periods: the last entry recorded for an instant wins."""
+def _periods(session: Session) -> Any:
+    """Each region's level periods (from, until in ms): the last entry recorded for an instant
+    wins. A few rows per region, computed once per chunk and hash-joined with the stays."""
     ranked = select(
         RegionLevel.region_code,
         RegionLevel.level,
@@ -114,7 +115,7 @@ def _periods() -> Any:
         )
         .label("rank"),
     ).subquery()
-    return (
+    periods = (
         select(
             ranked.c.region_code,
             ranked.c.level,
@@ -126,6 +127,12 @@ def _periods() -> Any:
         .where(ranked.c.rank == 1)
         .subquery()
     )
+    return select(
+        periods.c.region_code,
+        periods.c.level,
+        _ms(session, periods.c.since).label("since"),
+        _ms(session, periods.c.until).label("until"),
+    ).cte("hc_periods")
 
 
 def _uuid_text(session: Session, column: Any) -> Any:
@@ -185,23 +192,15 @@ def load_inputs(session: Session, *, where: Where) -> None:
     for spec, table, names, columns in plans:
         query = select(*columns).where(where(spec.model.person_id))
         conn.execute(insert(table).from_select(names, query))
-    periods = _periods()
+    periods = _periods(session)
     conn.execute(
         insert(LEVELS).from_select(
             ["stay_id", "level", "level_from", "level_until"],
-            select(
-                STAYS.c.stay_id,
-                periods.c.level,
-                _ms(session, periods.c.since),
-                _ms(session, periods.c.until),
-            )
+            select(STAYS.c.stay_id, periods.c.level, periods.c.since, periods.c.until)
             .join(periods, periods.c.region_code == STAYS.c.region_code)
             .where(
-                or_(
-                    STAYS.c.departed_at.is_(None),
-                    _ms(session, periods.c.since) < STAYS.c.departed_at,
-                ),
-                or_(periods.c.until.is_(None), _ms(session, periods.c.until) > STAYS.c.arrived_at),
+                or_(STAYS.c.departed_at.is_(None), periods.c.since < STAYS.c.departed_at),
+                or_(periods.c.until.is_(None), periods.c.until > STAYS.c.arrived_at),
             ),
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,9 +13,11 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Person, PersonStatus, StatusChange
 from app.principal import Principal
-from app.services import audit
+from app.services import audit, rulesets
+from app.services.facts import people_with_facts
 from app.services.proofing import proven_person
-from risk import Color
+from app.services.recompute import reason_json
+from risk import Color, assess
 
 LANGUAGES = ("en", "zh")
 
@@ -39,7 +42,26 @@ def _person(session: Session, actor: Principal) -> Any:
     return proven_person(session, actor=actor).id
 
 
-def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
+def _reasons(session: Session, *, row: PersonStatus, now: datetime) -> list[dict[str, Any]]:
+    """The reasons of a stored status. A full recompute leaves people whose colour and validity
+    did not change untouched, reasons included: when a newer rule set is active, they are
+    explained again here with it (the per-person engine), unless its colour differs (a
+    recompute still under way), in which case the stored reasons stand."""
+    if row.color == Color.GREEN or not row.reasons:
+        return row.reasons
+    record = rulesets.active_record(session)
+    if record.version == row.ruleset_version:
+        return row.reasons
+    ((_, facts),) = people_with_facts(session, where=lambda column: column == row.person_id)
+    fresh = assess(rulesets.compiled(record), facts, now)
+    if fresh.color != row.color:
+        return row.reasons
+    return [reason_json(r) for r in fresh.reasons]
+
+
+def _status_view(
+    session: Session, row: PersonStatus | None, language: str, now: datetime
+) -> dict[str, Any]:
     """A stored status as served; no row means green (no data)."""
     if row is None:
         return {
@@ -54,15 +76,17 @@ def _status_view(row: PersonStatus | None, language: str) -> dict[str, Any]:
         "color": row.color,
         "valid_until": row.valid_until,
         "rule_set_version": row.ruleset_version,
-        "reasons": localized(row.reasons, language),
+        "reasons": localized(_reasons(session, row=row, now=now), language),
         "updated_at": row.computed_at,
         "since": row.since,
     }
 
 
-def my_status(session: Session, *, actor: Principal, language: str) -> dict[str, Any]:
+def my_status(
+    session: Session, *, actor: Principal, language: str, now: datetime
+) -> dict[str, Any]:
     """The caller's colour, why, until when, and how to get back to green."""
-    return _status_view(session.get(PersonStatus, _person(session, actor)), language)
+    return _status_view(session, session.get(PersonStatus, _person(session, actor)), language, now)
 
 
 def my_history(session: Session, *, actor: Principal, language: str) -> list[dict[str, Any]]:
@@ -86,7 +110,7 @@ def my_history(session: Session, *, actor: Principal, language: str) -> list[dic
 
 
 def person_status(
-    session: Session, *, actor: Principal, person_id: uuid.UUID, language: str
+    session: Session, *, actor: Principal, person_id: uuid.UUID, language: str, now: datetime
 ) -> dict[str, Any]:
     """An official reads a person's status; the read is audited."""
     if session.get(Person, person_id) is None:
@@ -95,4 +119,4 @@ def person_status(
         session, actor=actor, action="person.status", target_type="person", target_id=str(person_id)
     )
     session.flush()
-    return _status_view(session.get(PersonStatus, person_id), language)
+    return _status_view(session, session.get(PersonStatus, person_id), language, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.db import utcnow
-from app.models import AuditEvent
+from app.models import AuditEvent, PersonStatus
 from risk import load_default_policy
 
 IDS = ["11010519491231002X", "110101199003074477", "110101198001010010"]
@@ -276,3 +277,35 @@ def test_jobs_are_visible_to_their_creator_and_admins(
     assert client.get(f"/v1/jobs/{job_id}", headers=login("official")).status_code == 404
     assert client.get(f"/v1/jobs/{job_id}", headers=login("admin")).status_code == 200
     assert version >= 1
+
+
+def test_publish_writes_only_changed_people_and_explains_the_others_on_read(
+    app: Flask, client: FlaskClient, official: dict[str, str], run_jobs: Callable[[], int]
+) -> None:
+    record = {
+        "record_id": "pos-text",
+        "id_number": "TEXT0001",
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(utcnow() - timedelta(days=2)),
+    }
+    client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+    run_jobs()
+    person_id = _person(client, official, "TEXT0001")
+    before = client.get(f"/v1/persons/{person_id}/status", headers=official).json
+    assert before["color"] == "red"
+    # the same rules, another text: nobody's colour or validity changes
+    rules = load_default_policy()["rules"]
+    rules[0]["text"]["en"] = "Positive test (new wording)."
+    document = {"default_color": "green", "rules": rules, "description": "new wording"}
+    version = client.post("/v1/rulesets", json=document, headers=official).json["version"]
+    job_id = client.post(f"/v1/rulesets/{version}/publish", headers=official).json["job_id"]
+    run_jobs()
+    assert client.get(f"/v1/jobs/{job_id}", headers=official).json["status"] == "finished"
+    container = app.extensions["healthcode"]
+    with container.db.session() as s:
+        row = s.get(PersonStatus, uuid.UUID(person_id))
+        assert row is not None and row.ruleset_version == before["rule_set_version"]
+    after = client.get(f"/v1/persons/{person_id}/status", headers=official).json
+    assert after["color"] == "red" and after["valid_until"] == before["valid_until"]
+    assert [r["text"] for r in after["reasons"]] == ["Positive test (new wording)."]

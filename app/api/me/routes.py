@@ -101,7 +101,9 @@ class MyStatus(MethodView):
     @blp.response(200, StatusSchema)
     def get(self) -> dict[str, Any]:
         """Your colour, why (in your Accept-Language: en or zh), until when, how to clear."""
-        return residents.my_status(db_session(), actor=current_principal(), language=language())
+        return residents.my_status(
+            db_session(), actor=current_principal(), language=language(), now=now()
+        )
 
 
 @blp.route("/history")

@@ -56,5 +56,9 @@ class PersonStatus(MethodView):
     def get(self, person_id: uuid.UUID) -> dict[str, Any]:
         """A person's colour and reasons (audited)."""
         return residents.person_status(
-            db_session(), actor=current_principal(), person_id=person_id, language=language()
+            db_session(),
+            actor=current_principal(),
+            person_id=person_id,
+            language=language(),
+            now=now(),
         )
