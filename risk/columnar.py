@@ -558,8 +558,13 @@ def _scope_from(scopes: list[_Scope]) -> str:
     return " ".join(parts)
 
 
-def columnar_query(ruleset: RuleSet, *, dialect: str, now: datetime) -> ColumnarQuery:
+def columnar_query(
+    ruleset: RuleSet, *, dialect: str, now: datetime, validity: bool = True
+) -> ColumnarQuery:
     """Compile a (validated) rule set; raises ColumnarUnsupported when it cannot.
+
+    Without ``validity`` only the colour at ``now`` is computed (``valid_until`` is null): what
+    a dry run compares, at a fraction of the cost.
 
     Each rule is a filter over the candidate (person, instant) pairs, so PostgreSQL runs a
     ``for_each`` rule as one hash semi-join over its records rather than a subquery per pair.
@@ -585,7 +590,7 @@ def columnar_query(ruleset: RuleSet, *, dialect: str, now: datetime) -> Columnar
             source = _scope_from(scopes)
             flips.append(f"SELECT hc.person_id, {sql} AS t FROM {source} WHERE {where}")  # noqa: S608
     candidates = "SELECT person_id, CAST(:hc_now AS BIGINT) AS t FROM hc_people"
-    if flips:
+    if flips and validity:
         candidates += " UNION " + " UNION ".join(flips)
     default = severity(ruleset.default_color)
     ctes = f"WITH hc_cand AS MATERIALIZED ({candidates})"

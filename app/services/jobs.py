@@ -185,8 +185,8 @@ def _dry_run(
     try:
         with session.begin_nested():
             columnar.load_inputs(session, where=part.clause)
-            before = columnar.evaluate(session, ruleset=old.ruleset, now=now)
-            after = columnar.evaluate(session, ruleset=new.ruleset, now=now)
+            before = columnar.evaluate(session, ruleset=old.ruleset, now=now, validity=False)
+            after = columnar.evaluate(session, ruleset=new.ruleset, now=now, validity=False)
         pairs = ((pid, before[pid].color, after[pid].color) for pid in sorted(before))
         return compare_colours(pairs, EXAMPLES), COLUMNAR
     except ColumnarUnsupported as exc:

@@ -255,12 +255,14 @@ def _agree(app: Flask, population: dict[str, Any], document: dict[str, Any]) -> 
         where = lambda column: column.in_(ids)  # noqa: E731
         columnar.load_inputs(session, where=where)
         got = columnar.evaluate(session, ruleset=ruleset, now=NOW)
+        colours = columnar.evaluate(session, ruleset=ruleset, now=NOW, validity=False)
         for pid, facts in people_with_facts(session, where=where):
             expected = assess(compiled, facts, NOW)
             assert (got[pid].color, got[pid].valid_until) == (
                 expected.color,
                 expected.valid_until,
             ), (facts, document)
+            assert colours[pid].color == expected.color  # the dry run's colour-only query
         session.rollback()
 
 

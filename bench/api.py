@@ -1,0 +1,227 @@
+"""Hot endpoints under load: wrk against a real gunicorn on PostgreSQL and Redis, next to the
+same server's `/healthz` in the same run.
+
+    python bench/api.py [--database NAME] [--redis-url URL] [--seconds 8] [--connections 32]
+
+Endpoints: GET /v1/me/code (a resident's current code), POST /v1/verify (a checkpoint checks a
+code online), GET /v1/trust answered 304 (a device's sync with nothing new), GET /v1/me/status.
+Prints `figure: NAME VALUE UNIT` lines: each endpoint's rate, p99 and ratio to /healthz. Needs
+wrk (Debian package `wrk`); creates (and drops first) its own database, `healthcode_api` by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+from app.serving import gunicorn_command  # noqa: E402
+
+WRK = "/usr/bin/wrk"
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    """Print one result line in the agreed format."""
+    print(f"figure: {name} {value:.3f} {unit}", flush=True)
+
+
+def log(message: str) -> None:
+    """Progress on stderr (figures go to stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def accounts(app) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Access tokens of a resident with a proven identity and of a checkpoint."""
+    from app.db import utcnow
+    from app.models import Account, Person, Role
+    from app.services.accounts import create_staff
+    from app.services.auth import issue_tokens
+    from app.services.identity import id_hash
+
+    c = app.extensions["healthcode"]
+    now = utcnow()
+    with app.app_context(), c.unit_of_work() as uow:
+        session = uow.session
+        person = Person(
+            id=uuid.uuid4(),
+            id_hash=id_hash(c.settings.id_hash_key, "BENCH0001"),
+            id_last4="0001",
+            name_masked="B*** R*****",
+            identity_method="development",
+            identity_proven_at=now,
+        )
+        resident = Account(id=uuid.uuid4(), role=Role.RESIDENT, person_id=person.id)
+        session.add_all([person, resident])
+        session.flush()
+        checkpoint = create_staff(
+            session, username="bench.gate", password="bench-password-1", role="checkpoint", now=now
+        )
+        tokens = (
+            issue_tokens(session, settings=c.settings, account=resident, now=now).access_token,
+            issue_tokens(session, settings=c.settings, account=checkpoint, now=now).access_token,
+        )
+    return tokens
+
+
+def wrk(url: str, *, seconds: int, connections: int, script: str) -> tuple[float, float]:
+    """Requests per second and p99 in ms (wrk, 2 threads); fails on any non-2xx/3xx."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(
+            [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return rate, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def lua(method: str = "GET", headers: dict[str, str] | None = None, body: str = "") -> str:
+    """A wrk script sending one fixed request."""
+    lines = [f'wrk.method = "{method}"']
+    for name, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
+    if body:
+        lines.append(f"wrk.body = {json.dumps(body)}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Start the server, prepare the requests, and measure each endpoint next to /healthz."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="healthcode_api")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", default="2", help="gunicorn worker processes")
+    args = parser.parse_args()
+
+    dsn = f"{args.pg}/{args.database}"
+    url = dsn.replace("postgresql://", "postgresql+psycopg://")
+    env = dict(
+        os.environ,
+        HEALTHCODE_DATABASE_URL=url,
+        HEALTHCODE_REDIS_URL=args.redis_url,
+        HEALTHCODE_LOG_LEVEL="WARNING",
+    )
+    os.environ.update(env)
+    from redis import Redis
+
+    from app import create_app
+    from app.db import utcnow
+    from app.migrate import upgrade
+    from app.services.keys import init_keys
+    from app.services.rulesets import init_default
+
+    Redis.from_url(args.redis_url).flushdb()
+    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    upgrade(url)
+    app = create_app()
+    c = app.extensions["healthcode"]
+    with app.app_context(), c.unit_of_work() as uow:
+        init_keys(uow.session, keyring=c.keyring, settings=c.settings, now=utcnow())
+        init_default(uow.session, now=utcnow())
+    resident, checkpoint = accounts(app)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        gunicorn_command(f"127.0.0.1:{port}", "--workers", args.workers),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server did not start")
+            time.sleep(0.2)
+        as_resident = {"Authorization": f"Bearer {resident}"}
+        as_checkpoint = {"Authorization": f"Bearer {checkpoint}"}
+        code = requests.get(f"{base}/v1/me/code", headers=as_resident, timeout=10)
+        code.raise_for_status()
+        text = code.json()["text"]
+        trust = requests.get(f"{base}/v1/trust", timeout=10)
+        trust.raise_for_status()
+        etag = trust.headers["ETag"]
+        check = requests.post(
+            f"{base}/v1/verify", json={"code": text}, headers=as_checkpoint, timeout=10
+        )
+        assert check.json()["valid"], check.json()
+        cases = [
+            ("healthz", "/healthz", lua()),
+            ("me_code", "/v1/me/code", lua(headers=as_resident)),
+            (
+                "verify",
+                "/v1/verify",
+                lua(
+                    "POST",
+                    {**as_checkpoint, "Content-Type": "application/json"},
+                    json.dumps({"code": text}),
+                ),
+            ),
+            ("trust_304", "/v1/trust", lua(headers={"If-None-Match": etag})),
+            ("me_status", "/v1/me/status", lua(headers=as_resident)),
+        ]
+        results: dict[str, tuple[float, float]] = {}
+        for name, path, script in cases:
+            log(f"wrk {path}")
+            results[name] = wrk(
+                base + path, seconds=args.seconds, connections=args.connections, script=script
+            )
+        floor = results["healthz"][0]
+        for name, (rate, p99) in results.items():
+            figure(f"{name}_rate", rate, "per_s")
+            figure(f"{name}_p99_ms", p99, "ms")
+            if name != "healthz":
+                figure(f"{name}_ratio", rate / floor, "ratio")
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
