@@ -105,8 +105,8 @@ def _ms(session: Session, column: Any) -> ColumnElement[int]:
         # date_part is a float8 (extract's numeric is 3x slower); timestamps are whole
         # microseconds, so their ms value is a multiple of 0.001 and the float error stays below
         # 0.0003 ms at today's epochs: + 0.0005 then floor gives the exact milliseconds
-        seconds = func.date_part("epoch", column)
-        return cast(func.floor(seconds * 1000 + literal_column("0.0005")), BigInteger)
+        epoch = func.date_part("epoch", column)
+        return cast(func.floor(epoch * 1000 + literal_column("0.0005")), BigInteger)
     seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger)
     return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
 
