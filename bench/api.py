@@ -72,8 +72,10 @@ def accounts(app) -> tuple[str, str]:  # type: ignore[no-untyped-def]
             identity_method="development",
             identity_proven_at=now,
         )
+        session.add(person)
+        session.flush()
         resident = Account(id=uuid.uuid4(), role=Role.RESIDENT, person_id=person.id)
-        session.add_all([person, resident])
+        session.add(resident)
         session.flush()
         checkpoint = create_staff(
             session, username="bench.gate", password="bench-password-1", role="checkpoint", now=now
@@ -181,7 +183,7 @@ def main() -> int:
         as_checkpoint = {"Authorization": f"Bearer {checkpoint}"}
         code = requests.get(f"{base}/v1/me/code", headers=as_resident, timeout=10)
         code.raise_for_status()
-        text = code.json()["text"]
+        text = code.json()["code"]
         trust = requests.get(f"{base}/v1/trust", timeout=10)
         trust.raise_for_status()
         etag = trust.headers["ETag"]
