@@ -21,6 +21,7 @@ from risk.errors import ColumnarUnsupported
 
 Where = Callable[[Any], Any]
 IN_CHUNK = 1000
+FEW = 50  # up to this many people, a targeted recompute uses the per-person engine
 COLUMNAR = "columnar"
 PER_PERSON = "per-person"
 
@@ -208,10 +209,17 @@ def recompute_where(
     """Recompute the selected people with the active rule set (not committed).
 
     The columnar evaluator gives everyone's colour; a rule set it cannot compile falls back to
-    the per-person engine (``stats.evaluator`` says which ran).
+    the per-person engine (``stats.evaluator`` says which ran). A handful of people with new
+    records (``explain_all``: each is explained anyway) go straight to the per-person engine:
+    the columnar query's fixed cost (input tables, statistics) is for chunks.
     """
     record = rulesets.active_record(session)
     compiled = rulesets.compiled(record)
+    if explain_all and len(person_ids(session, where=where, lock=True)) <= FEW:
+        results = assess_people(session, compiled=compiled, where=where, now=now, lock=False)
+        stats = _apply(session, settings=settings, version=record.version, results=results, now=now)
+        stats.evaluator = f"{PER_PERSON} (few people)"
+        return stats
     try:
         with session.begin_nested():
             people, results = columnar_assess(
