@@ -7,7 +7,6 @@ from flask_smorest import Api
 from app.api.accounts.routes import blp as accounts
 from app.api.apikeys.routes import blp as apikeys
 from app.api.auth.routes import blp as auth
-from app.api.checkins.routes import blp as checkins
 from app.api.exposures.routes import blp as exposures
 from app.api.feeds.recent import blp as feed_batches
 from app.api.feeds.routes import blp as feeds
@@ -15,6 +14,7 @@ from app.api.health.routes import blp as health
 from app.api.identity.routes import blp as identity
 from app.api.jobs.routes import blp as jobs
 from app.api.keys.routes import blp as keys
+from app.api.me.checkins import blp as checkins
 from app.api.me.routes import blp as me
 from app.api.metrics.routes import blp as metrics
 from app.api.persons.history import blp as person_history

@@ -1,4 +1,4 @@
-"""A resident's venue check-ins: scan a place code, check out, list visits."""
+"""/v1/me/checkins: a resident's venue check-ins (scan a place code, check out, list visits)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
-from app.api.checkins.schemas import (
+from app.api.me.checkin_schemas import (
     CheckInInputSchema,
     CheckInResultSchema,
     CheckInSchema,
