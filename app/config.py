@@ -9,12 +9,16 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 from codes.kinds import HEALTH
 
 PREFIX = "HEALTHCODE_"
 DEFAULT_SECRET = "dev-insecure-secret-key-change-me-before-production"  # noqa: S105
 DEFAULT_ID_HASH_KEY = "dev-insecure-id-hash-key-change-me-before-production"
 DEFAULT_KEY_PASSPHRASE = "dev-insecure-key-passphrase"  # noqa: S105
+MAX_PHONE_LOCKOUT = 300
+"""The longest per-phone OTP window: how long a stranger could keep the owner from a code."""
 ENVIRONMENTS = ("development", "testing", "production")
 SMS_BACKENDS = ("console", "http")
 # development and none prove nothing (labelled as such); production needs telco or counter.
@@ -45,7 +49,7 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     otp_ttl: int = 5 * 60
     otp_max_attempts: int = 5
-    otp_rate_limit_phone: str = "3 per minute;10 per hour"
+    otp_rate_limit_phone: str = "1 per 30 seconds;2 per 5 minutes"
     otp_rate_limit_ip: str = "20 per minute;200 per hour"
     login_rate_limit: str = "10 per minute"
     sms_backend: str = "console"
@@ -146,6 +150,7 @@ class Settings:
         if self.code_ttl > longest:
             problems.append(f"HEALTHCODE_CODE_TTL must be at most {longest} (a health code's life)")
         problems.extend(self._delivery_problems())
+        problems.extend(self._rate_limit_problems())
         problems.extend(self._identity_problems())
         if problems:
             raise ConfigError("; ".join(problems))
@@ -168,6 +173,28 @@ class Settings:
                     f"HEALTHCODE_{name.upper()} must differ from HEALTHCODE_{seen[value].upper()}"
                 )
             seen.setdefault(value, name)
+        return problems
+
+    def _rate_limit_problems(self) -> list[str]:
+        """Rate limits must parse; the per-phone one may not shut the owner out for long.
+
+        Anyone can ask for codes for any phone: a per-phone window of an hour would let a
+        stranger use up the phone's allowance and keep its owner from logging in that long.
+        """
+        problems = []
+        for name in ("otp_rate_limit_phone", "otp_rate_limit_ip", "login_rate_limit"):
+            try:
+                parsed = parse_many(getattr(self, name))
+            except ValueError:
+                problems.append(f"HEALTHCODE_{name.upper()} is not a rate limit")
+                continue
+            if name == "otp_rate_limit_phone" and any(
+                limit.get_expiry() > MAX_PHONE_LOCKOUT for limit in parsed
+            ):
+                problems.append(
+                    f"HEALTHCODE_OTP_RATE_LIMIT_PHONE windows must be at most "
+                    f"{MAX_PHONE_LOCKOUT} seconds (a stranger could keep the owner out that long)"
+                )
         return problems
 
     def _delivery_problems(self) -> list[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.config import Settings
+from app.config import MAX_PHONE_LOCKOUT, ConfigError, Settings
 from app.db import utcnow
 from app.services.otp_guard import BACKOFF_CAP, FREE_FAILURES, PAIR_MAX
 
@@ -44,10 +45,9 @@ def test_ten_wrong_codes_from_elsewhere_do_not_keep_the_owner_out(
 ) -> None:
     """The reported attack: ten wrong codes over three minutes, then the owner's right one."""
     defaults = Settings()
-    settings_override(
-        otp_rate_limit_phone=defaults.otp_rate_limit_phone,
-        otp_rate_limit_ip=defaults.otp_rate_limit_ip,
-    )
+    # The production limit on guesses per address; sending codes is limited per phone in real
+    # time (this test moves the app's clock), see test_asking_for_codes_cannot_keep_...
+    settings_override(otp_rate_limit_ip=defaults.otp_rate_limit_ip)
     _ask(client, OWNER)
     for i in range(10):
         _move(app, i * 18)
@@ -150,3 +150,24 @@ def test_other_script_digits_are_normalised() -> None:
 
 def test_clock_is_restored(app: Flask) -> None:
     assert abs((app.extensions["healthcode"].clock() - utcnow()).total_seconds()) < 5
+
+
+def test_asking_for_codes_cannot_keep_the_owner_out_for_long(
+    client: FlaskClient, settings_override: Callable[..., None]
+) -> None:
+    """Anyone may ask for codes for any phone: used up, the allowance returns within minutes."""
+    settings_override(otp_rate_limit_phone=Settings().otp_rate_limit_phone)
+    answers = [
+        client.post("/v1/auth/otp", json={"phone": PHONE}, environ_base=attacker)
+        for attacker in ATTACKERS[:6]
+    ]
+    refused = [r for r in answers if r.status_code == 429]
+    assert answers[0].status_code == 202 and refused
+    assert all(0 < int(r.headers["Retry-After"]) <= MAX_PHONE_LOCKOUT for r in refused)
+
+
+def test_an_hour_long_per_phone_window_is_refused() -> None:
+    with pytest.raises(ConfigError, match="OTP_RATE_LIMIT_PHONE windows must be at most 300"):
+        Settings.load({"HEALTHCODE_OTP_RATE_LIMIT_PHONE": "3 per minute;10 per hour"})
+    with pytest.raises(ConfigError, match="OTP_RATE_LIMIT_IP is not a rate limit"):
+        Settings.load({"HEALTHCODE_OTP_RATE_LIMIT_IP": "lots"})
