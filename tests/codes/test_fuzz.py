@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import cbor2
@@ -39,20 +38,18 @@ VALID = issue(CLAIMS, KEY, kind=HEALTH)
 VALID_BYTES = b32decode(VALID[5:])
 FUZZ = settings(
     max_examples=400,
-    deadline=timedelta(milliseconds=200),
+    deadline=None,  # speed is measured in bench/, never asserted in a timed unit test
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
 
 def only_typed_failures(text: object) -> None:
-    started = time.perf_counter()
     raised: VerificationError | None = None
     try:
         verify(text, BUNDLE, now=NOW, kinds=[HEALTH])
     except VerificationError as exc:
         raised = exc
-    assert time.perf_counter() - started < 0.1
     result = check(text, BUNDLE, now=NOW, kinds=[HEALTH])
     assert result.valid == (raised is None)
     assert result.reason == (None if raised is None else raised.reason)
