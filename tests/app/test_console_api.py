@@ -69,7 +69,7 @@ def test_colours_by_region_over_time_and_person_history(
     history = client.get("/v1/stats/history?days=3", headers=official).json
     assert len(history) == 4
     assert history[-1]["colors"]["red"] == 1 and history[0]["colors"]["red"] == 0
-    person = client.get(f"/v1/persons/lookup?id_number={ID}", headers=official).json
+    person = client.post("/v1/persons/lookup", json={"id_number": ID}, headers=official).json
     changes = client.get(f"/v1/persons/{person['person_id']}/history", headers=official)
     assert changes.status_code == 200
     assert changes.json[0]["from"] == "green" and changes.json[0]["to"] == "red"

@@ -23,7 +23,7 @@ def test_no_secrets_in_logs(
         headers=headers,
     )
     official = login("official")
-    client.get(f"/v1/persons/lookup?id_number={id_number}", headers=official)
+    client.post("/v1/persons/lookup", json={"id_number": id_number}, headers=official)
     key = client.post(
         "/v1/api-keys", json={"name": "k", "scopes": ["checkpoint"]}, headers=official
     ).json["secret"]

@@ -99,10 +99,10 @@ def test_official_lookup_is_audited(
 ) -> None:
     person = _put(client, resident(), ID_A).json
     official = login("official")
-    found = client.get(f"/v1/persons/lookup?id_number={ID_A}", headers=official)
+    found = client.post("/v1/persons/lookup", json={"id_number": ID_A}, headers=official)
     assert found.status_code == 200
     assert found.json == {"person_id": person["person_id"], "name": "Z**** S**", "id_last4": "002X"}
-    missing = client.get(f"/v1/persons/lookup?id_number={ID_B}", headers=official)
+    missing = client.post("/v1/persons/lookup", json={"id_number": ID_B}, headers=official)
     assert missing.status_code == 404
     with app.extensions["healthcode"].db.session() as s:
         events = s.scalars(

@@ -39,7 +39,7 @@ def _status(client: FlaskClient, headers: dict[str, str], person_id: str) -> str
 
 
 def _person(client: FlaskClient, headers: dict[str, str], id_number: str) -> str:
-    return client.get(f"/v1/persons/lookup?id_number={id_number}", headers=headers).json[
+    return client.post("/v1/persons/lookup", json={"id_number": id_number}, headers=headers).json[
         "person_id"
     ]
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
 from app.api.common import StatusSchema, language
-from app.api.persons.schemas import LookupQuerySchema, PersonSchema
+from app.api.persons.schemas import LookupSchema, PersonSchema
 from app.extensions import container, db_session, now
 from app.models import Person, Role
 from app.security.access import allow, current_principal
@@ -21,10 +21,10 @@ blp = Blueprint("persons", __name__, url_prefix="/v1/persons", description="Peop
 @blp.route("/lookup")
 class Lookup(MethodView):
     @allow(Role.OFFICIAL, Role.ADMIN)
-    @blp.arguments(LookupQuerySchema, location="query")
+    @blp.arguments(LookupSchema)
     @blp.response(200, PersonSchema)
-    def get(self, query: dict[str, Any]) -> Person:
-        """Find a person by ID number; who looked up whom, and when, is audited."""
+    def post(self, query: dict[str, Any]) -> Person:
+        """Find a person by ID number (in the body, never in a URL); the look-up is audited."""
         return persons.lookup(
             db_session(),
             settings=container().settings,

@@ -7,7 +7,7 @@ import marshmallow as ma
 from app.api.common import StrictSchema
 
 
-class LookupQuerySchema(StrictSchema):
+class LookupSchema(StrictSchema):
     id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=6, max=40))
 
 

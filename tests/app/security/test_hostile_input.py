@@ -82,7 +82,7 @@ def test_lone_surrogates_and_nul_in_json_strings_are_400(
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/regions/A%00B", "/v1/regions/%ED%A0%80", "/v1/persons/lookup?id_number=%00"]
+    "path", ["/v1/regions/A%00B", "/v1/regions/%ED%A0%80", "/v1/stats/history?days=%00"]
 )
 def test_nul_and_bad_utf8_in_paths_and_queries_are_4xx(
     client: FlaskClient, login: Callable[[str], dict[str, str]], path: str

@@ -47,9 +47,7 @@ def test_two_sources_may_use_the_same_record_id(
     assert second.status_code == 202
     assert second.json["accepted"] == 1 and second.json["duplicates"] == 0, second.json
     run_jobs()
-    found = client.get(
-        "/v1/persons/lookup", query_string={"id_number": POSITIVE_PERSON}, headers=official
-    )
+    found = client.post("/v1/persons/lookup", json={"id_number": POSITIVE_PERSON}, headers=official)
     status = client.get(f"/v1/persons/{found.json['person_id']}/status", headers=official)
     assert status.json["color"] == "red"
 

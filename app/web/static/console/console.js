@@ -239,7 +239,7 @@ $("lookup-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("lookup-error").hidden = true;
   try {
-    const person = await session.call(`/v1/persons/lookup?id_number=${encodeURIComponent($("lookup-id").value.trim())}`);
+    const person = await session.call("/v1/persons/lookup", { method: "POST", body: { id_number: $("lookup-id").value.trim() } });
     await showPerson(person.person_id, person);
   } catch (e) { $("lookup-error").textContent = e.message; $("lookup-error").hidden = false; $("person").hidden = true; }
 });
