@@ -6,7 +6,7 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.db import utcnow
 from app.errors import ServiceError
@@ -36,6 +36,7 @@ def register_cli(app: Flask) -> None:
     register_worker_cli(app)
     register_scheduler_cli(app)
     app.cli.add_command(rules_cli)
+    app.cli.add_command(setup)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
@@ -43,6 +44,26 @@ accounts_cli = AppGroup("accounts", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for development.")
 keys_cli = AppGroup("keys", help="Code-signing and bundle-signing keys.")
 rules_cli = AppGroup("rules", help="Risk rule sets.")
+
+
+@click.command("setup")
+@with_appcontext
+@click.option("--demo", is_flag=True, help="Also load the demo data (refused in production).")
+def setup(demo: bool) -> None:
+    """Everything a deploy runs, in one process: db upgrade, keys init, rules init (+ demo)."""
+    c = container()
+    upgrade(c.settings.database_url, "head")
+    click.echo("database upgraded to head")
+    if demo and c.settings.production:
+        raise click.ClickException("demo data is never loaded in production mode")
+    with c.unit_of_work() as uow:
+        for line in init_keys(uow.session, keyring=c.keyring, settings=c.settings, now=utcnow()):
+            click.echo(line)
+        click.echo(init_default(uow.session, now=utcnow()))
+    if demo:
+        with c.unit_of_work() as uow:
+            for line in seed(uow.session, settings=c.settings):
+                click.echo(line)
 
 
 @rules_cli.command("init")

@@ -145,11 +145,8 @@ def main() -> int:
         settings = Settings.load(env)
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         root = Path(__file__).resolve().parent.parent
-        subprocess.run([*flask, "db", "upgrade"], env=env, cwd=root, check=True)
-        subprocess.run([*flask, "keys", "init"], env=env, cwd=root, check=True)
-        subprocess.run([*flask, "rules", "init"], env=env, cwd=root, check=True)
-        if not settings.production:
-            subprocess.run([*flask, "demo", "seed"], env=env, cwd=root, check=True)
+        demo = [] if settings.production else ["--demo"]
+        subprocess.run([*flask, "setup", *demo], env=env, cwd=root, check=True)
         gunicorn = gunicorn_command(f"127.0.0.1:{port}")
         for name, command in (
             ("api", gunicorn),

@@ -140,3 +140,15 @@ def test_demo_seed_is_idempotent(app: Flask, client: FlaskClient) -> None:
     assert "already present" in second.output
     for user in ("admin", "official", "checkpoint", "venue"):
         assert _login(client, user, "demo").status_code == 200
+
+
+def test_setup_runs_every_deploy_step_once_and_again(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "database upgraded to head" in first.output
+    again = runner.invoke(args=["setup", "--demo"])
+    assert again.exit_code == 0 and "already present" in again.output, again.output
+    token = _login(client, "official", "demo").json["access_token"]
+    active = client.get("/v1/rulesets/active", headers={"Authorization": f"Bearer {token}"})
+    assert active.status_code == 200, active.json
