@@ -31,7 +31,7 @@ def test_compose_runs_every_role_with_real_health_checks() -> None:
     assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
     assert services["worker"]["healthcheck"]["test"][1:4] == ["python", "-m", "app.heartbeat"]
     assert "scheduler" in services["scheduler"]["healthcheck"]["test"]
-    assert "db upgrade" in " ".join(services["migrate"]["command"])
+    assert services["migrate"]["command"][-1] == "setup"  # db upgrade, keys init, rules init
     for name in ("postgres", "redis"):
         assert services[name]["healthcheck"]["test"]
     assert "api" in services and "ports" not in services["worker"]
