@@ -385,16 +385,20 @@ def ingestion(base: str, key: str, dsn: str, batches: int, now: datetime) -> tup
         ids = list(pool.map(upload, payloads))
     accepted_s = time.perf_counter() - started
 
-    def applied() -> bool:
+    def pending() -> int:
         with psycopg.connect(dsn) as conn:
-            (pending,) = conn.execute(
+            (count,) = conn.execute(
                 "SELECT count(*) FROM feed_batches WHERE id = ANY(%s) AND status <> 'applied'",
                 ([uuid.UUID(i) for i in ids],),
             ).fetchone()
-        return pending == 0
+        return int(count)
 
-    wait_for(applied, 600, every=0.1)
+    # the backlog when the last upload is accepted: batches still in the workers' hands (a
+    # burst always ends with its last batch to apply; a growing backlog would be most of them)
+    figure("ingest_backlog_batches", pending(), "batches")
+    wait_for(lambda: pending() == 0, 600, every=0.1)
     applied_s = time.perf_counter() - started
+    figure("ingest_tail_s", applied_s - accepted_s, "s")
     total = batches * 10_000
     return total / accepted_s, total / applied_s
 
@@ -520,7 +524,7 @@ def main() -> int:
     parser.add_argument("--database", default="healthcode_bench")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--batches", type=int, default=5, help="10,000-record feed batches")
+    parser.add_argument("--batches", type=int, default=10, help="10,000-record feed batches")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--skip-http", action="store_true", help="no ingestion / latency steps")
     parser.add_argument(
