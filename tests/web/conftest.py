@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from redis import Redis
+from rq import Worker
 
 from tests.web.scan_browser import CHROMIUM, launch, live_server
 
@@ -64,8 +66,14 @@ def background(database_url: str, redis_url: str, app: Flask) -> Iterator[None]:
         for cmd in ("worker", "scheduler")
     ]
     try:
-        time.sleep(1.0)
-        assert all(p.poll() is None for p in procs), "worker or scheduler exited"
+        # Ready when the worker has registered with Redis: its start-up (importing the app) is
+        # not part of any time the tests measure.
+        redis = Redis.from_url(redis_url)
+        deadline = time.monotonic() + 90
+        while Worker.count(connection=redis) == 0 and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in procs), "worker or scheduler exited"
+            time.sleep(0.2)
+        assert Worker.count(connection=redis) > 0, "the worker did not start"
         yield
     finally:
         for p in procs:
