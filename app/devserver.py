@@ -41,6 +41,7 @@ def _banner(port: int, settings: Settings, embedded: bool) -> str:
         f"  Resident app:       {base}/app/",
         f"  SMS sent (dev):     {base}/dev/sms   (login codes for residents)",
         f"  Officials' console: {base}/console/",
+        f"  Scanner (staff):    {base}/scan/   (checkpoint or venue; works offline after a sync)",
         '  Residents: POST /v1/auth/otp {"phone": "+8613800000000"}; the code appears',
         f"    on {base}/dev/sms and in this log as 'SMS to +86...: your ... code is NNNNNN'.",
         f"  Identity provider:  {settings.identity_provider}"
