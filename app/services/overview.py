@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.models import FeedBatch, Person, PersonStatus, StatusChange, Stay
 from app.principal import Principal
 from app.services import audit
-from app.services.residents import localized
+from app.services.residents import history_of
 from risk import Color
 
 COLOURS: tuple[str, ...] = tuple(Color)
@@ -100,19 +100,4 @@ def person_history(
         target_id=str(person_id),
     )
     session.flush()
-    rows = session.scalars(
-        select(StatusChange)
-        .where(StatusChange.person_id == person_id)
-        .order_by(StatusChange.at.desc())
-        .limit(200)
-    ).all()
-    return [
-        {
-            "at": r.at,
-            "from": r.from_color,
-            "to": r.to_color,
-            "rule_set_version": r.ruleset_version,
-            "reasons": localized(r.reasons, language),
-        }
-        for r in rows
-    ]
+    return history_of(session, person_id=person_id, language=language)

@@ -91,9 +91,14 @@ def my_status(
 
 def my_history(session: Session, *, actor: Principal, language: str) -> list[dict[str, Any]]:
     """The caller's colour changes, newest first."""
+    return history_of(session, person_id=_person(session, actor), language=language)
+
+
+def history_of(session: Session, *, person_id: uuid.UUID, language: str) -> list[dict[str, Any]]:
+    """A person's last 200 colour changes, newest first, with reasons in `language`."""
     rows = session.scalars(
         select(StatusChange)
-        .where(StatusChange.person_id == _person(session, actor))
+        .where(StatusChange.person_id == person_id)
         .order_by(StatusChange.at.desc())
         .limit(200)
     ).all()
