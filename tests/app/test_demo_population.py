@@ -30,7 +30,7 @@ def test_seed_creates_colours_and_is_idempotent(app: Flask) -> None:
     with c.db.session() as session:
         people = session.scalar(select(func.count()).select_from(Person))
         query = select(PersonStatus.color, func.count()).group_by(PersonStatus.color)
-        colours = dict(session.execute(query).tuples().all())
+        colours = dict(session.execute(query).all())
         assert people is not None and people >= 3000
         assert colours.get("red", 0) > 20 and colours.get("yellow", 0) > 20
         assert colours["green"] > colours["red"] + colours["yellow"]
