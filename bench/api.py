@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,29 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import requests  # noqa: E402
+from benchlib import figure, free_port, fresh_database, log  # noqa: E402
 
 from app.serving import gunicorn_command  # noqa: E402
 
 WRK = "/usr/bin/wrk"
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """Print one result line in the agreed format."""
-    print(f"figure: {name} {value:.3f} {unit}", flush=True)
-
-
-def log(message: str) -> None:
-    """Progress on stderr (figures go to stdout)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def accounts(app) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -147,9 +129,7 @@ def main() -> int:
     from app.services.rulesets import init_default
 
     Redis.from_url(args.redis_url).flushdb()
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
+    fresh_database(f"{args.pg}/postgres", args.database)
     upgrade(url)
     app = create_app()
     c = app.extensions["healthcode"]

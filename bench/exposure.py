@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from benchlib import figure, fresh_database, log  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.db import Database  # noqa: E402
@@ -32,23 +33,6 @@ from app.services import exposures  # noqa: E402
 LIMIT_S = 5.0
 CASE_VISITS = 1000
 DAYS = 30
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """Print one result line in the agreed format."""
-    print(f"figure: {name} {value:.3f} {unit}", flush=True)
-
-
-def log(message: str) -> None:
-    """Progress on stderr (figures go to stdout)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def fresh_database(admin_url: str, name: str) -> None:
-    """Drop and create the benchmark database."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(dsn: str, *, checkins: int, venues: int, now: datetime) -> tuple[uuid.UUID, datetime]:

@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 import requests  # noqa: E402
+from benchlib import figure, free_port, fresh_database, log  # noqa: E402
 
 from app.serving import gunicorn_command  # noqa: E402
 
@@ -36,23 +36,6 @@ WORKERS = 2
 UPLOADERS = 4
 RUN = uuid.uuid4().hex[:6].upper()  # record ids differ from run to run (see --reuse)
 SOURCE = uuid.UUID(int=1)  # the loaded records' source (records are unique per source)
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    """Print one result line in the agreed format."""
-    print(f"figure: {name} {value:.3f} {unit}", flush=True)
-
-
-def log(message: str) -> None:
-    """Progress on stderr (figures go to stdout)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def fresh_database(admin_url: str, name: str) -> None:
-    """Drop and create the benchmark database."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def generate(dsn: str, people: int, id_hash_key: str, now: datetime) -> None:
@@ -323,13 +306,6 @@ def dry_run(app, dsn: str, timeout: float) -> float:  # type: ignore[no-untyped-
     elapsed = time.perf_counter() - started
     log(f"dry run: before {result['before']} after {result['after']} ({result['evaluator']})")
     return elapsed
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def api_key(app) -> str:  # type: ignore[no-untyped-def]

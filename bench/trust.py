@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchlib import figure
+
 from app.services.subjects import subject_of
 from codes import (
     HEALTH,
@@ -36,10 +38,6 @@ from codes import (
 )
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    print(f"figure: {name} {value:.3f} {unit}", flush=True)
 
 
 def revocations(count: int, start: datetime) -> tuple[Revocation, ...]:
