@@ -66,15 +66,15 @@ def exposition(state: Collector) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Observe every request's latency under its route template (bounded label values)."""
+    """Observe every request's latency under its route template (bounded label values).
 
-    @app.before_request
-    def _start() -> None:
-        g.metrics_started = time.perf_counter()
+    The start is the one the request log stamps (`g.started`, `app.logs.init_request_logging`),
+    so a request is timed once for both.
+    """
 
     @app.after_request
     def _observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
+        started = g.get("started")
         if started is not None:
             route = request.url_rule.rule if request.url_rule else "<unmatched>"
             REQUEST_LATENCY.labels(route, request.method, str(response.status_code)).observe(
