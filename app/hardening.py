@@ -45,7 +45,8 @@ def _refuse_nul() -> None:
 
 
 def _headers(response: Response) -> Response:
-    """nosniff everywhere; no-store on anything personal (authenticated or a login answer).
+    """nosniff everywhere; no-store on anything personal (authenticated or a login answer),
+    whatever the view set: views of authenticated answers leave Cache-Control to this hook.
 
     Public API answers that set their own Cache-Control (the trust bundle) keep it; other
     API answers default to no-store too.

@@ -63,7 +63,6 @@ def _image(kind: str, mimetype: str) -> Response:
             health_codes.code_image(db_session(), code=code, kind=kind), mimetype=mimetype
         )
     response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Code-Expires-At"] = code.expires_at.isoformat()
     return response
 

@@ -125,7 +125,6 @@ def _place_code(venue_id: uuid.UUID) -> tuple[Venue, PlaceCode]:
 
 def _file(body: bytes, mimetype: str, code: PlaceCode) -> Response:
     response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Code-Expires-At"] = code.expires_at.isoformat()
     return response
 
