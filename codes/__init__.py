@@ -4,6 +4,7 @@ codes.qr (imported separately). The wire format is specified in codes/SPEC.md.""
 
 from codes.bundle import (
     BundleDelta,
+    HashedRevocation,
     Revocation,
     TrustBundle,
     apply_delta,
@@ -54,6 +55,7 @@ from codes.issue import issue
 from codes.keys import ALGORITHMS, EDDSA, ES256, SigningKey, VerificationKey
 from codes.kinds import COLORS, HEALTH, KINDS, PASS, PLACE, Kind, KindName, KindRegistry
 from codes.names import mask_name
+from codes.packed import revocation_hash
 from codes.text import MAX_TEXT_CHARS
 from codes.verify import VerificationResult, VerifiedCode, check, verify
 
@@ -85,6 +87,7 @@ __all__ = [
     "CodeNotYetValid",
     "CodeRevoked",
     "CodesError",
+    "HashedRevocation",
     "HealthClaims",
     "ImageError",
     "ImageTooLargeError",
@@ -117,6 +120,7 @@ __all__ = [
     "mask_name",
     "new_code_id",
     "prune_revocations",
+    "revocation_hash",
     "sign_bundle",
     "sign_delta",
     "verify",

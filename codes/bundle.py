@@ -1,13 +1,17 @@
-"""Trust bundle: trusted keys + revocations, signed by a root key, with deltas and pruning."""
+"""Trust bundle: trusted keys + revocations, signed by a root key, with deltas and pruning.
+
+Revocations are written packed (`"rev_format": 2`, codes/packed.py): a device learns the hash
+of each withdrawn (kind, subject), not the subject. Payloads without `rev_format` (written
+before it) still load; their entries are hashed on load.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from codes.b64 import b64u_decode
 from codes.claims import MAX_TIME, from_seconds, to_seconds
@@ -20,12 +24,21 @@ from codes.errors import (
 from codes.jws import canonical_json, jws_sign, jws_verify
 from codes.keys import ALGORITHMS, SigningKey, VerificationKey
 from codes.kinds import KINDS, MAX_TEXT_CLAIM, KindName
+from codes.packed import (
+    KIND_NAME,
+    REV_FORMAT,
+    Packed,
+    pack_removed,
+    pack_revocations,
+    revocation_hash,
+    unpack_removed,
+    unpack_revocations,
+)
 
 DEFAULT_MAX_OFFLINE_AGE: Final = timedelta(hours=24)
 MAX_OFFLINE_AGE_CAP: Final = timedelta(days=365)
 TYP_BUNDLE: Final = "hcx-trust+json"
 TYP_DELTA: Final = "hcx-trust-delta+json"
-_KIND_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,15}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,32 +48,40 @@ class Revocation:
     kind: str
     subject: str
     before: datetime
+    digest: bytes = field(init=False, repr=False, compare=False)  # revocation_hash(kind, subject)
 
     def __post_init__(self) -> None:
         if not _is_kind(self.kind) or not _is_subject(self.subject):
             raise ValueError("revocation needs a kind name and a non-empty subject")
-
-    @property
-    def target(self) -> tuple[str, str]:
-        """(kind, subject): what the entry withdraws codes of."""
-        return self.kind, self.subject
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form {"kind", "sub", "before" (epoch seconds)}."""
-        return {"kind": self.kind, "sub": self.subject, "before": to_seconds(self.before)}
+        object.__setattr__(self, "digest", revocation_hash(self.kind, self.subject))
 
 
-@dataclass(frozen=True)
+class HashedRevocation(NamedTuple):
+    """A revocation as a packed bundle tells it: the hash of (kind, subject), not the subject."""
+
+    kind: str
+    digest: bytes
+    before: datetime
+
+
+RevocationEntry = Revocation | HashedRevocation
+
+
+@dataclass(frozen=True, eq=False)
 class TrustBundle:
-    """Verified (or live, in-memory) trust state: keys, revocations, seq and signed time."""
+    """Verified (or live, in-memory) trust state: keys, revocations, seq and signed time.
+
+    Two bundles are equal when they have the same seq, signed time, keys and maximum age and
+    withdraw the same codes (whether their entries name subjects or only their hashes).
+    """
 
     seq: int
     issued_at: datetime
     keys: tuple[VerificationKey, ...]
-    revocations: tuple[Revocation, ...] = ()
+    revocations: tuple[RevocationEntry, ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
-    _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(init=False, repr=False, compare=False)
-    _revoked: dict[tuple[str, str], datetime] = field(init=False, repr=False, compare=False)
+    _by_kid: dict[bytes, tuple[VerificationKey, ...]] = field(init=False, repr=False)
+    _revoked: dict[bytes, RevocationEntry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.issued_at.utcoffset() is None:
@@ -70,12 +91,35 @@ class TrustBundle:
         by_kid: dict[bytes, tuple[VerificationKey, ...]] = {}
         for key in self.keys:
             by_kid[key.kid] = (*by_kid.get(key.kid, ()), key)
-        revoked: dict[tuple[str, str], datetime] = {}
-        for entry in self.revocations:
-            if entry.target not in revoked or revoked[entry.target] < entry.before:
-                revoked[entry.target] = entry.before
         object.__setattr__(self, "_by_kid", by_kid)
-        object.__setattr__(self, "_revoked", revoked)
+        object.__setattr__(self, "_revoked", _latest(self.revocations))
+
+    @classmethod
+    def _indexed(
+        cls,
+        revoked: dict[bytes, RevocationEntry],
+        *,
+        seq: int,
+        issued_at: datetime,
+        keys: tuple[VerificationKey, ...],
+        max_offline_age: timedelta,
+    ) -> TrustBundle:
+        """A bundle whose entries are the values of `revoked` (hash -> the entry with the
+        latest before), which the caller built: a delta is applied without re-indexing."""
+        bundle = cls(seq, issued_at, keys, (), max_offline_age)
+        object.__setattr__(bundle, "revocations", tuple(revoked.values()))
+        object.__setattr__(bundle, "_revoked", revoked)
+        return bundle
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TrustBundle):
+            return NotImplemented
+        return (self.seq, self.issued_at, self.keys, self.max_offline_age) == (
+            other.seq,
+            other.issued_at,
+            other.keys,
+            other.max_offline_age,
+        ) and _cutoffs(self._revoked) == _cutoffs(other._revoked)
 
     def keys_for(self, kid: bytes) -> tuple[VerificationKey, ...]:
         """All trusted keys listed under kid (more than one if kids collide)."""
@@ -83,30 +127,35 @@ class TrustBundle:
 
     def revoked_before(self, kind: str, subject: str) -> datetime | None:
         """The revocation cut-off for codes of kind (a kind name) for subject, if any."""
-        return self._revoked.get((kind, subject))
+        entry = self._revoked.get(revocation_hash(kind, subject))
+        return None if entry is None else entry.before
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON-able payload that gets signed."""
+        """The JSON-able payload that gets signed (revocations packed, one per hash)."""
         return {
             "type": "bundle",
+            "rev_format": REV_FORMAT,
             "seq": self.seq,
             "issued_at": to_seconds(self.issued_at),
             "max_offline_age": int(self.max_offline_age.total_seconds()),
             "keys": [_key_to_json(k) for k in self.keys],
-            "revocations": [r.to_json() for r in self.revocations],
+            "revocations": pack_revocations(_packed(self._revoked.values())),
         }
 
     @classmethod
     def from_payload(cls, obj: Any) -> TrustBundle:
-        """Parse a bundle payload strictly (no signature check)."""
-        _require(obj, {"type", "seq", "issued_at", "max_offline_age", "keys", "revocations"})
+        """Parse a bundle payload strictly (no signature check), packed or not."""
+        packed = _is_packed(obj)
+        fields = {"type", "seq", "issued_at", "max_offline_age", "keys", "revocations"}
+        _require(obj, fields | {"rev_format"} if packed else fields)
         if obj["type"] != "bundle":
             raise BundleFormatError("payload type must be 'bundle'")
-        return cls(
+        entries = (_hashed if packed else _revocations)(obj["revocations"])
+        return cls._indexed(
+            _latest(entries),
             seq=_uint(obj["seq"], "seq"),
             issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
             keys=_keys(obj["keys"]),
-            revocations=_revocations(obj["revocations"]),
             max_offline_age=_max_age(obj["max_offline_age"]),
         )
 
@@ -127,43 +176,51 @@ class TrustBundle:
 @dataclass(frozen=True, slots=True)
 class BundleDelta:
     """Changes from bundle base_seq to seq: full key list, revocations added, and removed by
-    (kind, subject)."""
+    (kind, hash of (kind, subject))."""
 
     base_seq: int
     seq: int
     issued_at: datetime
     keys: tuple[VerificationKey, ...]
-    revocations_added: tuple[Revocation, ...] = ()
-    revocations_removed: tuple[tuple[str, str], ...] = ()
+    revocations_added: tuple[RevocationEntry, ...] = ()
+    revocations_removed: tuple[tuple[str, bytes], ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON-able payload that gets signed."""
+        """The JSON-able payload that gets signed (revocations packed)."""
         return {
             "type": "delta",
+            "rev_format": REV_FORMAT,
             "base_seq": self.base_seq,
             "seq": self.seq,
             "issued_at": to_seconds(self.issued_at),
             "max_offline_age": int(self.max_offline_age.total_seconds()),
             "keys": [_key_to_json(k) for k in self.keys],
-            "revocations_added": [r.to_json() for r in self.revocations_added],
-            "revocations_removed": [{"kind": k, "sub": s} for k, s in self.revocations_removed],
+            "revocations_added": pack_revocations(_packed(self.revocations_added)),
+            "revocations_removed": pack_removed(self.revocations_removed),
         }
 
     @classmethod
     def from_payload(cls, obj: Any) -> BundleDelta:
-        """Parse a delta payload strictly (no signature check)."""
+        """Parse a delta payload strictly (no signature check), packed or not."""
+        packed = _is_packed(obj)
         fields = {"type", "base_seq", "seq", "issued_at", "max_offline_age", "keys"}
-        _require(obj, fields | {"revocations_added", "revocations_removed"})
+        fields |= {"revocations_added", "revocations_removed"}
+        _require(obj, fields | {"rev_format"} if packed else fields)
         if obj["type"] != "delta":
             raise BundleFormatError("payload type must be 'delta'")
+        added = obj["revocations_added"]
         return cls(
             base_seq=_uint(obj["base_seq"], "base_seq"),
             seq=_uint(obj["seq"], "seq"),
             issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
             keys=_keys(obj["keys"]),
-            revocations_added=_revocations(obj["revocations_added"]),
-            revocations_removed=_removed(obj["revocations_removed"]),
+            revocations_added=tuple(_hashed(added) if packed else _revocations(added)),
+            revocations_removed=tuple(
+                unpack_removed(obj["revocations_removed"])
+                if packed
+                else _removed(obj["revocations_removed"])
+            ),
             max_offline_age=_max_age(obj["max_offline_age"]),
         )
 
@@ -198,21 +255,26 @@ def load_bundle(
 
 def make_delta(old: TrustBundle, new: TrustBundle) -> BundleDelta:
     """The delta that turns old into new."""
-    old_entries = set(old.revocations)
-    new_targets = {r.target for r in new.revocations}
+    held = _cutoffs(old._revoked)
     return BundleDelta(
         base_seq=old.seq,
         seq=new.seq,
         issued_at=new.issued_at,
         keys=new.keys,
-        revocations_added=tuple(r for r in new.revocations if r not in old_entries),
-        revocations_removed=tuple(sorted({r.target for r in old.revocations} - new_targets)),
+        revocations_added=tuple(e for h, e in new._revoked.items() if held.get(h) != e.before),
+        revocations_removed=tuple(
+            sorted((e.kind, h) for h, e in old._revoked.items() if h not in new._revoked)
+        ),
         max_offline_age=new.max_offline_age,
     )
 
 
 def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey) -> TrustBundle:
-    """Verify a signed delta and apply it to held; refuse rollback and base mismatch."""
+    """Verify a signed delta and apply it to held; refuse rollback and base mismatch.
+
+    Removed hashes go, added entries replace any held entry with their hash. The held index is
+    copied and changed, not rebuilt, so applying costs the delta's size, not the bundle's.
+    """
     delta = BundleDelta.from_payload(_payload(delta_doc, root_public_key, TYP_DELTA))
     if delta.seq < held.seq:
         raise BundleRollbackError(f"delta seq {delta.seq} is older than held {held.seq}")
@@ -220,13 +282,15 @@ def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: Verification
         raise BundleDeltaMismatchError(
             f"delta is from seq {delta.base_seq}, held is {held.seq}; fetch a full bundle"
         )
-    dropped = set(delta.revocations_removed) | {r.target for r in delta.revocations_added}
-    kept = [r for r in held.revocations if r.target not in dropped]
-    return TrustBundle(
+    revoked = dict(held._revoked)
+    for _kind, digest in delta.revocations_removed:
+        revoked.pop(digest, None)
+    revoked.update(_latest(delta.revocations_added))
+    return TrustBundle._indexed(
+        revoked,
         seq=delta.seq,
         issued_at=delta.issued_at,
         keys=delta.keys,
-        revocations=(*kept, *delta.revocations_added),
         max_offline_age=delta.max_offline_age,
     )
 
@@ -288,7 +352,45 @@ def _is_subject(value: Any) -> bool:
 
 
 def _is_kind(value: Any) -> bool:
-    return isinstance(value, str) and _KIND_NAME.fullmatch(value) is not None
+    return isinstance(value, str) and KIND_NAME.fullmatch(value) is not None
+
+
+def _is_packed(obj: Any) -> bool:
+    """Whether a payload names a revocation format; only REV_FORMAT (packed) exists."""
+    if type(obj) is not dict or "rev_format" not in obj:
+        return False
+    if type(obj["rev_format"]) is not int or obj["rev_format"] != REV_FORMAT:
+        raise BundleFormatError(f"unknown rev_format {obj['rev_format']!r}")
+    return True
+
+
+def _latest(entries: Iterable[RevocationEntry]) -> dict[bytes, RevocationEntry]:
+    """Entries by hash; of several with one hash, the one with the latest before."""
+    revoked: dict[bytes, RevocationEntry] = {}
+    for entry in entries:
+        held = revoked.get(entry.digest)
+        if held is None or held.before < entry.before:
+            revoked[entry.digest] = entry
+    return revoked
+
+
+def _cutoffs(revoked: Mapping[bytes, RevocationEntry]) -> dict[bytes, datetime]:
+    return {digest: entry.before for digest, entry in revoked.items()}
+
+
+def _packed(entries: Iterable[RevocationEntry]) -> Iterable[Packed]:
+    return ((e.kind, e.digest, to_seconds(e.before)) for e in entries)
+
+
+def _hashed(obj: Any) -> list[HashedRevocation]:
+    """The entries of packed revocations (entries with one before share its datetime)."""
+    out = []
+    last, at = -1, from_seconds(0)
+    for kind, digest, before in unpack_revocations(obj):
+        if before != last:
+            last, at = before, from_seconds(before)
+        out.append(HashedRevocation(kind, digest, at))
+    return out
 
 
 def _target(item: Any) -> tuple[str, str]:
@@ -301,11 +403,12 @@ def _target(item: Any) -> tuple[str, str]:
     return kind, sub
 
 
-def _removed(items: Any) -> tuple[tuple[str, str], ...]:
+def _removed(items: Any) -> list[tuple[str, bytes]]:
     if type(items) is not list:
         raise BundleFormatError("revocations_removed must be a list")
     # Older deltas list bare subjects: those are health-code revocations.
-    return tuple(_target({"sub": i} if isinstance(i, str) else i) for i in items)
+    targets = (_target({"sub": i} if isinstance(i, str) else i) for i in items)
+    return [(kind, revocation_hash(kind, sub)) for kind, sub in targets]
 
 
 def _keys(items: Any) -> tuple[VerificationKey, ...]:

@@ -19,7 +19,15 @@ from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
 from app.services.subjects import subject_of
 from app.services.trust_lock import lock_trust
-from codes import HEALTH, BundleDelta, Revocation, TrustBundle, sign_bundle, sign_delta
+from codes import (
+    HEALTH,
+    BundleDelta,
+    Revocation,
+    TrustBundle,
+    revocation_hash,
+    sign_bundle,
+    sign_delta,
+)
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
 # yet a device that syncs is never more than one step behind.
@@ -109,7 +117,9 @@ def signed_delta(
         keys=verification_keys(session, keyring=keyring),
         revocations_added=added,
         revocations_removed=tuple(
-            sorted((HEALTH.name, s) for s in set(removed) if s and s not in live)
+            (HEALTH.name, revocation_hash(HEALTH.name, s))
+            for s in set(removed)
+            if s and s not in live
         ),
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )

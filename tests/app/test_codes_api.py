@@ -25,6 +25,7 @@ from codes import (
     check,
     issue,
     load_bundle,
+    revocation_hash,
 )
 from codes.claims import new_code_id
 
@@ -203,7 +204,8 @@ def test_bundle_etag_and_delta(
     updated = apply_delta(held, delta.json, root)
     full = _sync(client)
     assert updated.seq == full.seq
-    assert {r.subject for r in updated.revocations} == {subject_of(uuid.UUID(person_id))}
+    subject = subject_of(uuid.UUID(person_id))
+    assert {r.digest for r in updated.revocations} == {revocation_hash("health", subject)}
     assert client.get(f"/v1/trust?since={full.seq + 5}").status_code == 422
     assert client.get("/v1/trust?since=-1").status_code == 422
 

@@ -1,7 +1,10 @@
-"""Write the hcx-vector/2 golden vectors in tests/codes/vectors/ (run this file).
+"""Write the hcx-vector/3 golden vectors in tests/codes/vectors/ (run this file).
 
-The hcx-vector/1 files there (health codes only, claims in the order 1,2,6,4,7,-65537, bundle
-revocations without "kind") were written by an earlier version of this script and are frozen:
+hcx-vector/3 has the fields of hcx-vector/2; its bundles and deltas carry packed revocations
+(`"rev_format": 2`, codes/SPEC.md §8.2), and two of them put a packed delta on a bundle in the
+older list form. The hcx-vector/1 files (health codes only, claims in the order
+1,2,6,4,7,-65537, revocations without "kind") and hcx-vector/2 files (kinds, revocations as a
+list of {kind, sub, before}) were written by earlier versions of this script and are frozen:
 they must keep verifying unchanged, so this script never touches them.
 
 Keys are derived from fixed seeds and all times are fixed, so output is deterministic except
@@ -15,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,17 +25,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-import cbor2  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
 
 from codes import (  # noqa: E402
-    HEALTH,
     KINDS,
     BundleDelta,
     Claims,
     HealthClaims,
-    Kind,
-    PassClaims,
     PlaceClaims,
     Revocation,
     SigningKey,
@@ -44,14 +42,15 @@ from codes import (  # noqa: E402
     apply_delta,
     issue,
     load_bundle,
+    revocation_hash,
     sign_bundle,
     sign_delta,
     verify,
 )
 from codes.b64 import b64u_encode  # noqa: E402
-from codes.base32 import b32encode  # noqa: E402
+from codes.bundle import TYP_BUNDLE  # noqa: E402
 from codes.claims import claims_to_map, to_seconds  # noqa: E402
-from codes.cose import bstr, framing  # noqa: E402
+from codes.jws import canonical_json, jws_sign  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "vectors"
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -59,6 +58,8 @@ BUNDLE_AT = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
 ISSUED = datetime(2025, 3, 1, 5, 0, tzinfo=UTC)
 NOW = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 TTL = timedelta(hours=12)
+CUT = ISSUED + timedelta(minutes=30)  # codes issued at ISSUED are covered
+EARLY = ISSUED - timedelta(hours=1)  # codes issued at ISSUED are not
 
 
 def seeded(alg: str, seed: str, not_after: datetime | None = None) -> SigningKey:
@@ -75,60 +76,95 @@ ES_NEW = seeded("ES256", "es-new")
 ED = seeded("EdDSA", "ed")
 SHARED_A = seeded("ES256", "shared-a")
 SHARED_B = seeded("ES256", "shared-b")
-REMOVED = seeded("ES256", "removed")
 SHORT = seeded("ES256", "short-lived", not_after=ISSUED + timedelta(minutes=30))
+KEYS = (
+    ES_OLD.verification_key(),
+    ES_NEW.verification_key(),
+    ED.verification_key(),
+    VerificationKey(SHARED_A.verification_key().public_key, kid=SHARED_B.kid),
+    SHARED_B.verification_key(),
+    SHORT.verification_key(),
+)
 
-BUNDLE = TrustBundle(
-    seq=42,
+# seq 50, packed: health p_reissued (before EARLY), p_revoked and p_unrevoked, place venue-closed.
+PACKED = TrustBundle(
+    seq=50,
     issued_at=BUNDLE_AT,
-    keys=(
-        ES_OLD.verification_key(),
-        ES_NEW.verification_key(),
-        ED.verification_key(),
-        # Two different keys listed under one kid: the verifier must try both.
-        VerificationKey(SHARED_A.verification_key().public_key, kid=SHARED_B.kid),
-        SHARED_B.verification_key(),
-        SHORT.verification_key(),
-    ),
+    keys=KEYS,
     revocations=(
-        Revocation("health", "p_revoked", ISSUED + timedelta(minutes=30)),
-        Revocation("health", "p_reissued", ISSUED - timedelta(hours=1)),
-        Revocation("place", "venue-closed", ISSUED + timedelta(minutes=30)),
-        Revocation("health", "p_unrevoked", ISSUED + timedelta(minutes=30)),
-    ),
-    max_offline_age=timedelta(hours=24),
-)
-SIGNED = sign_bundle(BUNDLE, ROOT)
-# seq 43: revoke p_late (health) and venue-late (place), lift p_unrevoked; then a re-sign.
-BUNDLE_43 = replace(
-    BUNDLE,
-    seq=43,
-    issued_at=BUNDLE_AT + timedelta(hours=4),
-    revocations=(
-        *BUNDLE.revocations[:3],
-        Revocation("health", "p_late", ISSUED + timedelta(minutes=30)),
-        Revocation("place", "venue-late", ISSUED + timedelta(minutes=30)),
+        Revocation("health", "p_revoked", CUT),
+        Revocation("health", "p_reissued", EARLY),
+        Revocation("place", "venue-closed", CUT),
+        Revocation("health", "p_unrevoked", CUT),
     ),
 )
-DELTAS = [
+# seq 51: revoke p_late (health) and venue-late (place), lift p_unrevoked; then a re-sign.
+PACKED_DELTAS = [
+    sign_delta(
+        BundleDelta(
+            base_seq=50,
+            seq=51,
+            issued_at=BUNDLE_AT + timedelta(hours=4),
+            keys=KEYS,
+            revocations_added=(
+                Revocation("health", "p_late", CUT),
+                Revocation("place", "venue-late", CUT),
+            ),
+            revocations_removed=(("health", revocation_hash("health", "p_unrevoked")),),
+        ),
+        ROOT,
+    ),
+    sign_delta(
+        BundleDelta(base_seq=51, seq=51, issued_at=BUNDLE_AT + timedelta(hours=5), keys=KEYS), ROOT
+    ),
+]
+# The frozen hcx-vector/2 bundle (seq 42, revocations as a list: p_revoked, p_reissued,
+# venue-closed, p_unrevoked) and a packed delta on it: revoke p_mixed, lift p_revoked.
+LIST_BUNDLE = json.loads((OUT / "delta_revoked_health.json").read_text())["bundle"]
+ON_LIST_DELTAS = [
     sign_delta(
         BundleDelta(
             base_seq=42,
             seq=43,
-            issued_at=BUNDLE_43.issued_at,
-            keys=BUNDLE.keys,
-            revocations_added=BUNDLE_43.revocations[3:],
-            revocations_removed=(("health", "p_unrevoked"),),
+            issued_at=BUNDLE_AT + timedelta(hours=4),
+            keys=KEYS,
+            revocations_added=(Revocation("health", "p_mixed", CUT),),
+            revocations_removed=(("health", revocation_hash("health", "p_revoked")),),
         ),
         ROOT,
-    ),
-    sign_delta(
-        BundleDelta(
-            base_seq=43, seq=43, issued_at=BUNDLE_AT + timedelta(hours=5), keys=BUNDLE.keys
-        ),
-        ROOT,
-    ),
+    )
 ]
+
+
+def leb128(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes([*out, value])
+
+
+def duplicate_bundle() -> dict[str, str]:
+    """A packed bundle our encoder never writes: p_twice twice (before EARLY, then CUT), and
+    the two entries at CUT in descending hash order. Decoders must let the latest before win
+    and must not require the hash order of equal times."""
+    entries = sorted(
+        [
+            (to_seconds(EARLY), revocation_hash("health", "p_twice")),
+            (to_seconds(CUT), revocation_hash("health", "p_twice")),
+            (to_seconds(CUT), revocation_hash("health", "p_revoked")),
+        ],
+        key=lambda e: (e[0], -int.from_bytes(e[1], "big")),
+    )
+    times = b"".join(leb128(t - p) for (t, _), p in zip(entries, [0] + [t for t, _ in entries]))
+    payload = PACKED.to_payload() | {"seq": 60}
+    payload["revocations"] = {
+        "health": {
+            "before": b64u_encode(times),
+            "hash": b64u_encode(b"".join(h for _, h in entries)),
+        }
+    }
+    return jws_sign(canonical_json(payload), ROOT, TYP_BUNDLE)
 
 
 def common(n: int, **changes: Any) -> dict[str, Any]:
@@ -137,158 +173,110 @@ def common(n: int, **changes: Any) -> dict[str, Any]:
         subject=f"p_{n:04d}",
         issued_at=ISSUED,
         expires_at=ISSUED + TTL,
-        code_id=b64u_encode(hashlib.sha256(f"cti-v2-{n}".encode()).digest()[:16]),
+        code_id=b64u_encode(hashlib.sha256(f"cti-v3-{n}".encode()).digest()[:16]),
     )
     return base | changes
 
 
-def health(n: int, **changes: Any) -> HealthClaims:
+def health(n: int, subject: str) -> HealthClaims:
     fields = dict(color="green", ruleset_version=3, holder_name="Z*** S******* W*****")
-    return HealthClaims(**common(n, **fields | {"id_last4": "123X"} | changes))
+    return HealthClaims(**common(n, subject=subject, **fields | {"id_last4": "123X"}))
 
 
-def place(n: int, **changes: Any) -> PlaceClaims:
+def place(n: int, subject: str) -> PlaceClaims:
     fields: dict[str, Any] = dict(
-        subject=f"venue-{n}",
+        subject=subject,
         expires_at=ISSUED + timedelta(days=90),
         region="R01",
         admitted_colors=("green",),
         test_within_hours=48,
     )
-    return PlaceClaims(**common(n, **fields | changes))
-
-
-def paper_pass(n: int, **changes: Any) -> PassClaims:
-    fields = dict(expires_at=ISSUED + timedelta(days=365), holder_name="L* H**", id_last4="0042")
-    return PassClaims(**common(n, **fields | changes))
+    return PlaceClaims(**common(n, **fields))
 
 
 def signed(claims: Claims, key: SigningKey = ES_NEW) -> str:
     return issue(claims, key, kind=claims.kind)
 
 
-def crafted(claims_map: dict[int, Any], kind: Kind, key: SigningKey = ES_NEW) -> str:
-    """Sign a claims map as it is (bypassing issue()'s checks) to make MALFORMED vectors."""
-    payload = bstr(cbor2.dumps(claims_map))
-    tbs, cose = framing(key.alg, key.kid)
-    return kind.prefix + b32encode(cose + payload + b"\x58\x40" + key.sign(tbs + payload))
-
-
-def relabel(text: str, kind: Kind) -> str:
-    """The same signed bytes under another kind's (unsigned) prefix."""
-    return kind.prefix + text[text.index(":") + 1 :]
-
-
-NAME_40_BYTES = "张*丰 " + "李" + "*" * 29  # 7 + 1 + 3 + 29 = 40 UTF-8 bytes, 34 characters
-
-
 def cases() -> list[dict[str, Any]]:
-    place_code = signed(place(2))
-    health_code = signed(health(1))
-    pass_code = signed(paper_pass(3))
-    long_name = claims_to_map(health(20))
-    long_name[HEALTH.claim_key][3] = NAME_40_BYTES + "*"  # 41 bytes, 35 characters
+    packed = sign_bundle(PACKED, ROOT)
+    full: dict[str, Any] = dict(bundle=packed, deltas=[])
+    delta: dict[str, Any] = dict(bundle=packed, deltas=PACKED_DELTAS)
+    on_list: dict[str, Any] = dict(bundle=LIST_BUNDLE, deltas=ON_LIST_DELTAS)
     return [
-        dict(name="health_valid_deterministic", code=health_code, accept=["health"]),
         dict(
-            name="health_valid_utf8_name_40_bytes",
-            code=signed(health(4, holder_name=NAME_40_BYTES)),
-            accept=["health"],
-        ),
-        dict(
-            name="health_malformed_utf8_name_41_bytes",
-            code=crafted(long_name, HEALTH),
-            accept=["health"],
-            reason="MALFORMED",
-        ),
-        dict(
-            name="health_ruleset_0_not_assessed",
-            code=signed(health(5, ruleset_version=0)),
-            accept=["health"],
-        ),
-        dict(name="place_valid", code=place_code, accept=["place"]),
-        dict(
-            name="place_valid_no_test_rule",
-            code=signed(place(6, admitted_colors=("green", "yellow"), test_within_hours=None)),
-            accept=["place"],
-        ),
-        dict(name="place_valid_eddsa", code=signed(place(7), ED), accept=["place", "health"]),
-        dict(
-            name="place_revoked",
-            code=signed(place(8, subject="venue-closed")),
-            accept=["place"],
-            reason="REVOKED",
-        ),
-        dict(
-            name="health_valid_same_subject_as_revoked_place",
-            code=signed(health(9, subject="venue-closed")),
-            accept=["health"],
-        ),
-        dict(name="pass_valid", code=pass_code, accept=["pass"]),
-        dict(
-            name="pass_expired",
-            code=signed(paper_pass(10, expires_at=NOW - timedelta(minutes=2))),
-            accept=["pass"],
-            reason="EXPIRED",
-        ),
-        dict(
-            name="wrong_kind_place_as_health",
-            code=place_code,
-            accept=["health"],
-            reason="WRONG_KIND",
-        ),
-        dict(
-            name="wrong_kind_health_as_place",
-            code=health_code,
-            accept=["place"],
-            reason="WRONG_KIND",
-        ),
-        dict(
-            name="wrong_kind_pass_as_health", code=pass_code, accept=["health"], reason="WRONG_KIND"
-        ),
-        dict(
-            name="wrong_kind_place_relabelled_health",
-            code=relabel(place_code, HEALTH),
-            accept=["health"],
-            reason="WRONG_KIND",
-        ),
-        dict(
-            name="malformed_place_relabelled_both_accepted",
-            code=relabel(place_code, HEALTH),
-            accept=["health", "place"],
-            reason="MALFORMED",
-        ),
-        dict(
-            name="bad_prefix_unknown_kind",
-            code="HCZ1:" + place_code[5:],
-            accept=["place"],
-            reason="BAD_PREFIX",
-        ),
-        dict(
-            name="delta_revoked_health",
-            code=signed(health(11, subject="p_late")),
-            accept=["health"],
-            deltas=True,
-            reason="REVOKED",
-        ),
-        dict(
-            name="delta_revoked_place",
-            code=signed(place(12, subject="venue-late")),
-            accept=["place"],
-            deltas=True,
-            reason="REVOKED",
-        ),
-        dict(
-            name="delta_unrevoked_health",
-            code=signed(health(13, subject="p_unrevoked")),
-            accept=["health"],
-            deltas=True,
-        ),
-        dict(
-            name="full_bundle_revoked_before_delta",
-            code=signed(health(14, subject="p_unrevoked")),
+            name="packed_revoked_health",
+            code=signed(health(1, "p_revoked")),
             accept=["health"],
             reason="REVOKED",
+            **full,
+        ),
+        dict(
+            name="packed_revoked_place",
+            code=signed(place(2, "venue-closed")),
+            accept=["place"],
+            reason="REVOKED",
+            **full,
+        ),
+        dict(
+            name="packed_reissued_after_revocation_valid",
+            code=signed(health(3, "p_reissued")),
+            accept=["health"],
+            **full,
+        ),
+        dict(
+            name="packed_same_subject_as_revoked_place_valid",
+            code=signed(health(4, "venue-closed")),
+            accept=["health"],
+            **full,
+        ),
+        dict(
+            name="packed_revoked_before_removal",
+            code=signed(health(5, "p_unrevoked")),
+            accept=["health"],
+            reason="REVOKED",
+            **full,
+        ),
+        dict(
+            name="packed_delta_revoked_health",
+            code=signed(health(6, "p_late")),
+            accept=["health"],
+            reason="REVOKED",
+            **delta,
+        ),
+        dict(
+            name="packed_delta_revoked_place",
+            code=signed(place(7, "venue-late"), ED),
+            accept=["place"],
+            reason="REVOKED",
+            **delta,
+        ),
+        dict(
+            name="packed_delta_removed_valid",
+            code=signed(health(8, "p_unrevoked")),
+            accept=["health"],
+            **delta,
+        ),
+        dict(
+            name="packed_delta_on_list_bundle_revoked",
+            code=signed(health(9, "p_mixed")),
+            accept=["health"],
+            reason="REVOKED",
+            **on_list,
+        ),
+        dict(
+            name="packed_delta_on_list_bundle_removed_valid",
+            code=signed(health(10, "p_revoked")),
+            accept=["health"],
+            **on_list,
+        ),
+        dict(
+            name="packed_duplicate_hash_latest_before_wins",
+            code=signed(health(11, "p_twice")),
+            accept=["health"],
+            reason="REVOKED",
+            bundle=duplicate_bundle(),
+            deltas=[],
         ),
     ]
 
@@ -317,14 +305,12 @@ def expected(code: VerifiedCode | None, valid: bool, reason: str | None) -> dict
 
 def main() -> None:
     root = ROOT.verification_key()
-    full = load_bundle(SIGNED, root)
     for old in OUT.glob("*.json"):
-        if json.loads(old.read_text()).get("format") == "hcx-vector/2":
+        if json.loads(old.read_text()).get("format") == "hcx-vector/3":
             old.unlink()
     for case in cases():
-        deltas = DELTAS if case.get("deltas") else []
-        bundle = full
-        for delta in deltas:
+        bundle = load_bundle(case["bundle"], root)
+        for delta in case["deltas"]:
             bundle = apply_delta(bundle, delta, root)
         accept = [k for k in KINDS if k.name in case["accept"]]
         code: VerifiedCode | None
@@ -335,11 +321,11 @@ def main() -> None:
             outcome = expected(exc.code, False, str(exc.reason))
         assert outcome["reason"] == case.get("reason"), (case["name"], outcome["reason"])
         vector = {
-            "format": "hcx-vector/2",
+            "format": "hcx-vector/3",
             "name": case["name"],
             "root_public_jwk": root.public_jwk(),
-            "bundle": SIGNED,
-            "deltas": deltas,
+            "bundle": case["bundle"],
+            "deltas": case["deltas"],
             "code": case["code"],
             "accept": case["accept"],
             "now": to_seconds(NOW),

@@ -31,8 +31,8 @@ def diagnostic(value: Any) -> Any:
 
 
 def python_answer(vector: dict[str, Any]) -> dict[str, Any]:
-    """hcx-vector/1: the check() dict (health codes only, no kind); hcx-vector/2: validity,
-    reason, kind, claims by CBOR key, expiry and kid of the verified code."""
+    """hcx-vector/1: the check() dict (health codes only, no kind); hcx-vector/2 and /3:
+    validity, reason, kind, claims by CBOR key, expiry and kid of the verified code."""
     root = VerificationKey.from_jwk(vector["root_public_jwk"])
     bundle = load_bundle(vector["bundle"], root)
     for delta in vector.get("deltas", []):
