@@ -127,6 +127,7 @@ def test_scanner_verifies_offline_after_sync(
                 service.call("POST", f"/v1/persons/{person_a}/withdraw-codes", 204, staff)
                 page.get_by_role("button", name="Sync now").click()
                 expect(page.locator("#trust-seq")).not_to_have_text(str(first_seq))
+                expect(page.locator("#notice")).to_contain_text("withdrawal entries: 1.")
                 device = page.evaluate(
                     "import('/scan/static/store.js').then((s) => s.loadDevice())"
                 )

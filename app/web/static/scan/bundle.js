@@ -1,5 +1,8 @@
 // The signed trust bundle (codes/bundle.py, codes/jws.py): JWS verification against the
-// pinned root key, strict payload parsing, deltas. Times are epoch seconds.
+// pinned root key, strict payload parsing, deltas. Times are epoch seconds. Revocations are
+// held by the hex of their 8-byte hash of (kind, subject) (codes/packed.py, SPEC §8.2):
+// packed payloads ("rev_format": 2) carry only those hashes; entries of the older list form
+// are hashed on load.
 
 import { b64uDecode, utf8Decode, utf8Encode } from "./bytes.js";
 import { ALGORITHMS, keyFromJwk } from "./keys.js";
@@ -10,6 +13,10 @@ export const TYP_DELTA = "hcx-trust-delta+json";
 export const MAX_DOC_CHARS = 16 * 1024 * 1024;
 const MAX_TIME = 253402300799;
 const MAX_OFFLINE_AGE_CAP = 365 * 86400;
+const REV_FORMAT = 2;
+const HASH_BYTES = 8;
+const MAX_VARINT_BYTES = 6;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export class BundleError extends Error {}
 /** The delta is not based on the held bundle: fetch a full one. */
@@ -57,7 +64,96 @@ function target(item) {
   return [kind, item.sub];
 }
 
-const targetKey = (kind, sub) => `${kind}\u0000${sub}`;
+/** Hex of the first 8 bytes of SHA-256(UTF-8 kind || 0x00 || UTF-8 subject). */
+export async function revocationHash(kind, subject) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8Encode(`${kind}\u0000${subject}`)));
+  return hexHashes(digest.subarray(0, HASH_BYTES))[0];
+}
+
+function hexHashes(bytes) {
+  const out = new Array(bytes.length / HASH_BYTES);
+  for (let i = 0, n = 0; i < bytes.length; i += HASH_BYTES, n++) {
+    let text = "";
+    for (let j = i; j < i + HASH_BYTES; j++) text += HEX[bytes[j]];
+    out[n] = text;
+  }
+  return out;
+}
+
+function packedBytes(text) {
+  try {
+    return b64uDecode(text);
+  } catch (err) {
+    throw new BundleError(`packed revocations: ${err.message}`);
+  }
+}
+
+function packedHashes(text) {
+  const bytes = packedBytes(text);
+  if (bytes.length % HASH_BYTES) throw new BundleError(`packed hashes must be a multiple of ${HASH_BYTES} bytes`);
+  return hexHashes(bytes);
+}
+
+/** Exactly `count` running sums of shortest-form LEB128 varints (numbers, not 32-bit ints). */
+function packedTimes(text, count) {
+  const bytes = packedBytes(text);
+  const out = [];
+  let total = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    let byte = bytes[i++];
+    let step = byte & 0x7f;
+    let length = 1;
+    while (byte & 0x80) {
+      if (++length > MAX_VARINT_BYTES) throw new BundleError(`a varint is longer than ${MAX_VARINT_BYTES} bytes`);
+      if (i === bytes.length) throw new BundleError("packed before times end inside a varint");
+      byte = bytes[i++];
+      step += (byte & 0x7f) * 2 ** (7 * (length - 1));
+      if (byte === 0) throw new BundleError("a varint is not in shortest form");
+    }
+    total += step;
+    if (total > MAX_TIME) throw new BundleError("a before time is beyond the year 9999");
+    out.push(total);
+  }
+  if (out.length !== count) throw new BundleError(`${out.length} before times for ${count} hashes`);
+  return out;
+}
+
+function byKind(obj, name) {
+  if (!isObject(obj)) throw new BundleError(`${name} must be an object keyed by kind name`);
+  const kinds = Object.entries(obj);
+  for (const [kind] of kinds) if (!KIND_NAME.test(kind)) throw new BundleError(`${name}: ${kind} is not a kind name`);
+  return kinds;
+}
+
+/** [{kind, hash, before}] of packed revocations ({kind: {before, hash}}). */
+function parsePacked(obj) {
+  const out = [];
+  for (const [kind, group] of byKind(obj, "revocations")) {
+    require(group, ["before", "hash"]);
+    const hashes = packedHashes(group.hash);
+    const times = packedTimes(group.before, hashes.length);
+    for (let i = 0; i < hashes.length; i++) out.push({ kind, hash: hashes[i], before: times[i] });
+  }
+  return out;
+}
+
+/** Whether a payload names a revocation format; only REV_FORMAT (packed) exists. */
+function isPacked(obj) {
+  if (!isObject(obj) || !Object.hasOwn(obj, "rev_format")) return false;
+  if (obj.rev_format !== REV_FORMAT) throw new BundleError(`unknown rev_format ${JSON.stringify(obj.rev_format)}`);
+  return true;
+}
+
+/** Entries by hash; of several with one hash, the one with the latest before. */
+function latest(entries) {
+  const revoked = new Map();
+  for (const entry of entries) {
+    const held = revoked.get(entry.hash);
+    if (!held || held.before < entry.before) revoked.set(entry.hash, entry);
+  }
+  return revoked;
+}
 
 async function parseKeys(items) {
   if (!Array.isArray(items)) throw new BundleError("keys must be a list");
@@ -79,42 +175,46 @@ async function parseKeys(items) {
   );
 }
 
-function parseRevocations(items) {
+/** [{kind, hash, before}] of revocations in the list form ({kind, sub, before}). */
+async function parseRevocations(items) {
   if (!Array.isArray(items)) throw new BundleError("revocations must be a list");
-  return items.map((item) => {
+  const entries = items.map((item) => {
     if (!isObject(item) || !Object.hasOwn(item, "before")) throw new BundleError("revocation entry must have before");
     const { before, ...rest } = item;
     const [kind, sub] = target(rest);
     return { kind, sub, before: time(before, "before") };
   });
+  return Promise.all(entries.map(async ({ kind, sub, before }) => ({ kind, hash: await revocationHash(kind, sub), before })));
 }
 
-function parseRemoved(items) {
+/** Hashes removed by a delta: packed ({kind: hashes}) or a list of {kind, sub} / bare subjects. */
+async function parseRemoved(items, packed) {
+  if (packed) return byKind(items, "revocations_removed").flatMap(([, text]) => packedHashes(text));
   if (!Array.isArray(items)) throw new BundleError("revocations_removed must be a list");
   // Older deltas list bare subjects: those are health-code revocations.
-  return items.map((i) => targetKey(...target(typeof i === "string" ? { sub: i } : i)));
+  return Promise.all(items.map((i) => revocationHash(...target(typeof i === "string" ? { sub: i } : i))));
 }
 
-/** Verified trust state: keys by kid, revocation cut-offs by subject, seq and signed time. */
+/** Verified trust state: keys by kid, revocation entries by hash, seq and signed time. */
 export class TrustBundle {
-  constructor({ seq, issuedAt, keys, revocations, maxOfflineAge }) {
-    Object.assign(this, { seq, issuedAt, keys, revocations, maxOfflineAge });
+  constructor({ seq, issuedAt, keys, revoked, maxOfflineAge }) {
+    Object.assign(this, { seq, issuedAt, keys, revoked, maxOfflineAge });
     this.byKid = new Map();
     for (const key of keys) this.byKid.set(key.kid, [...(this.byKid.get(key.kid) ?? []), key]);
-    this.revoked = new Map();
-    for (const { kind, sub, before } of revocations) {
-      const key = targetKey(kind, sub);
-      if (!this.revoked.has(key) || this.revoked.get(key) < before) this.revoked.set(key, before);
-    }
   }
 
   keysFor(kid) {
     return this.byKid.get(kid) ?? [];
   }
 
-  /** The revocation cut-off for codes of kind (a kind name) for subject, or null. */
-  revokedBefore(kind, subject) {
-    return this.revoked.get(targetKey(kind, subject)) ?? null;
+  /** How many codes' holders are withdrawn (one entry per hash). */
+  get revocationCount() {
+    return this.revoked.size;
+  }
+
+  /** The revocation cut-off for a revocationHash(kind, subject), or null. */
+  revokedBefore(hash) {
+    return this.revoked.get(hash)?.before ?? null;
   }
 }
 
@@ -161,13 +261,15 @@ export async function jwsVerify(doc, root, typ) {
 /** Verify a signed full bundle; refuse rollback below held.seq. */
 export async function loadBundle(doc, root, held = null) {
   const obj = await jwsVerify(doc, root, TYP_BUNDLE);
-  require(obj, ["type", "seq", "issued_at", "max_offline_age", "keys", "revocations"]);
+  const packed = isPacked(obj);
+  const fields = ["type", "seq", "issued_at", "max_offline_age", "keys", "revocations"];
+  require(obj, packed ? [...fields, "rev_format"] : fields);
   if (obj.type !== "bundle") throw new BundleError("payload type must be 'bundle'");
   const bundle = new TrustBundle({
     seq: uint(obj.seq, "seq"),
     issuedAt: time(obj.issued_at, "issued_at"),
     maxOfflineAge: maxAge(obj.max_offline_age),
-    revocations: parseRevocations(obj.revocations),
+    revoked: latest(packed ? parsePacked(obj.revocations) : await parseRevocations(obj.revocations)),
     keys: await parseKeys(obj.keys),
   });
   if (held && bundle.seq < held.seq) throw new BundleError(`bundle seq ${bundle.seq} is older than held ${held.seq}`);
@@ -177,16 +279,17 @@ export async function loadBundle(doc, root, held = null) {
 /** Parse a verified delta payload (exposed for "refresh only" checks). */
 export async function parseDelta(doc, root) {
   const obj = await jwsVerify(doc, root, TYP_DELTA);
-  const fields = ["type", "base_seq", "seq", "issued_at", "max_offline_age", "keys"];
-  require(obj, [...fields, "revocations_added", "revocations_removed"]);
+  const packed = isPacked(obj);
+  const fields = ["type", "base_seq", "seq", "issued_at", "max_offline_age", "keys", "revocations_added", "revocations_removed"];
+  require(obj, packed ? [...fields, "rev_format"] : fields);
   if (obj.type !== "delta") throw new BundleError("payload type must be 'delta'");
   return {
     baseSeq: uint(obj.base_seq, "base_seq"),
     seq: uint(obj.seq, "seq"),
     issuedAt: time(obj.issued_at, "issued_at"),
     keys: await parseKeys(obj.keys),
-    added: parseRevocations(obj.revocations_added),
-    removed: parseRemoved(obj.revocations_removed),
+    added: packed ? parsePacked(obj.revocations_added) : await parseRevocations(obj.revocations_added),
+    removed: await parseRemoved(obj.revocations_removed, packed),
     maxOfflineAge: maxAge(obj.max_offline_age),
   };
 }
@@ -198,12 +301,15 @@ export async function applyDelta(held, doc, root) {
   if (delta.baseSeq !== held.seq || delta.seq < delta.baseSeq) {
     throw new DeltaMismatch(`delta is from seq ${delta.baseSeq}, held is ${held.seq}`);
   }
-  const gone = new Set([...delta.removed, ...delta.added.map((r) => targetKey(r.kind, r.sub))]);
+  // removed hashes go; an added entry replaces any held entry with its hash
+  const revoked = new Map(held.revoked);
+  for (const hash of delta.removed) revoked.delete(hash);
+  for (const [hash, entry] of latest(delta.added)) revoked.set(hash, entry);
   return new TrustBundle({
     seq: delta.seq,
     issuedAt: delta.issuedAt,
     keys: delta.keys,
-    revocations: [...held.revocations.filter((r) => !gone.has(targetKey(r.kind, r.sub))), ...delta.added],
+    revoked,
     maxOfflineAge: delta.maxOfflineAge,
   });
 }

@@ -108,7 +108,7 @@ async function runSync() {
     const { bundle, changed } = await sync();
     scanner.bundle = bundle;
     const key = changed ? "scan.trust.synced_ok" : "scan.trust.unchanged";
-    notify(t(key, { seq: bundle.seq, revocations: bundle.revocations.length }));
+    notify(t(key, { seq: bundle.seq, revocations: bundle.revocationCount }));
   } catch (err) {
     notify(t("scan.trust.failed", { detail: err.message }), true);
   }

@@ -5,6 +5,7 @@
 // NOT_YET_VALID, EXPIRED, REVOKED. Times are epoch seconds.
 
 import { b32decode } from "./base32.js";
+import { revocationHash } from "./bundle.js";
 import { b64uEncode, codePoints } from "./bytes.js";
 import { loads } from "./cbor.js";
 import { claimsFromMap, signedKind } from "./claims.js";
@@ -89,7 +90,7 @@ export async function verify(text, bundle, { now, leeway = DEFAULT_LEEWAY, algor
   const code = { ...claims, kind: kind.name, kid: key.kid, alg, expiresAt, map };
   if (claims.issuedAt > now + leeway) throw new Refused("NOT_YET_VALID", "code issued in the future", code);
   if (now >= expiresAt + leeway) throw new Refused("EXPIRED", "code expired", code);
-  const before = bundle.revokedBefore(kind.name, claims.subject);
+  const before = bundle.revokedBefore(await revocationHash(kind.name, claims.subject));
   if (before !== null && claims.issuedAt < before) throw new Refused("REVOKED", "code withdrawn", code);
   return code;
 }
