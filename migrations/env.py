@@ -8,6 +8,7 @@ from sqlalchemy import pool
 import app.models  # noqa: F401  (registers every model on the metadata)
 from app.config import Settings
 from app.db import Base, make_engine
+from app.models.feeds import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -39,6 +40,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

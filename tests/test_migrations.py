@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from app.db import Base
 from app.migrate import alembic_config, current_revisions, head_revisions
+from app.models.feeds import include_object
 
 
 def test_single_head() -> None:
@@ -28,7 +29,8 @@ def test_models_match_migrations(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": include_object(conn.dialect.name)}
+            context = MigrationContext.configure(conn, opts=opts)
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -1,8 +1,19 @@
-"""Data-feed records (tests, stays, contacts), their batches, and the transactional outbox."""
+"""Data-feed records (tests, stays, contacts), their batches, and the transactional outbox.
+
+On PostgreSQL the three record tables are partitioned by week of `received_at` (ingestion time;
+`app/services/retention.py` creates partitions ahead and drops expired ones). A unique key of a
+partitioned table must contain the partition key, so there (source_id, record_id) is unique
+together with received_at, and the ingest keeps it unique across partitions (a transaction-level
+advisory lock per source, then a look-up: `app/services/feeds.py`). SQLite keeps the plain unique
+(source_id, record_id) and one table each; its primary key stays `id` (Alembic compares no
+primary keys). Partitions are not in the metadata: `include_object` hides them from Alembic.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +21,43 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, new_id, utcnow
+
+PARTITIONED = ("lab_tests", "stays", "contact_events")
+"""Record tables partitioned by RANGE (received_at) on PostgreSQL."""
+
+PARTITION_NAME = re.compile(rf"^(?:{'|'.join(PARTITIONED)})_(?:p\d{{8}}|default)$")
+"""A weekly partition (`<table>_p<Monday YYYYMMDD>`) or the DEFAULT partition."""
+
+
+def _record_key(table: str) -> tuple[Any, ...]:
+    """The (source_id, record_id) dedup key, per dialect (see the module docstring)."""
+    return (
+        UniqueConstraint("source_id", "record_id", name=f"uq_{table}_source_id").ddl_if(
+            dialect="sqlite"
+        ),
+        UniqueConstraint(
+            "source_id", "record_id", "received_at", name=f"uq_{table}_source_record_received"
+        ).ddl_if(dialect="postgresql"),
+        {"postgresql_partition_by": "RANGE (received_at)"},
+    )
+
+
+def record_key(dialect: str) -> list[str]:
+    """The unique key of a record table on `dialect`, record_id first (for ON CONFLICT)."""
+    return ["record_id", "source_id", *(["received_at"] if dialect == "postgresql" else [])]
+
+
+def include_object(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's object filter for `dialect`: partitions, and the other dialect's constraints,
+    are not compared."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "table" and reflected and name and PARTITION_NAME.match(name):
+            return False
+        only = getattr(obj, "_ddl_if", None)
+        return reflected or only is None or only.dialect in (None, dialect)
+
+    return include
 
 
 class FeedBatch(Base):
@@ -37,7 +85,7 @@ class LabTest(Base):
     __tablename__ = "lab_tests"
     __table_args__ = (
         Index("ix_lab_tests_person_sampled", "person_id", "sampled_at"),
-        UniqueConstraint("source_id", "record_id"),
+        *_record_key("lab_tests"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -48,7 +96,7 @@ class LabTest(Base):
     result: Mapped[str] = mapped_column(String(10))
     sampled_at: Mapped[datetime]
     batch_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(primary_key=True, default=utcnow)
 
 
 class Stay(Base):
@@ -58,7 +106,7 @@ class Stay(Base):
     __table_args__ = (
         Index("ix_stays_person_id", "person_id"),
         Index("ix_stays_region_arrived", "region_code", "arrived_at"),
-        UniqueConstraint("source_id", "record_id"),
+        *_record_key("stays"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -69,7 +117,7 @@ class Stay(Base):
     arrived_at: Mapped[datetime]
     departed_at: Mapped[datetime | None]
     batch_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(primary_key=True, default=utcnow)
 
 
 class ContactEvent(Base):
@@ -78,7 +126,7 @@ class ContactEvent(Base):
     __tablename__ = "contact_events"
     __table_args__ = (
         Index("ix_contact_events_person_exposed", "person_id", "exposed_at"),
-        UniqueConstraint("source_id", "record_id"),
+        *_record_key("contact_events"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -88,7 +136,7 @@ class ContactEvent(Base):
     kind: Mapped[str] = mapped_column(String(10))
     exposed_at: Mapped[datetime]
     batch_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(primary_key=True, default=utcnow)
 
 
 class OutboxEntry(Base):

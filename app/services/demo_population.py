@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import ContactEvent, LabTest, Person, Stay
+from app.models.feeds import record_key
 from app.services.identity import id_hash
 from app.services.recompute import recompute_people
 from app.services.upsert import copy_insert_ignore
@@ -144,7 +145,7 @@ def seed_population(
             session,
             model=model,
             rows=[r | {"source_id": DEMO_SOURCE} for r in rows if r["person_id"] in kept],
-            keys=["record_id", "source_id"],
+            keys=record_key(session.get_bind().dialect.name),
         )
     stats = recompute_people(session, settings=settings, ids=sorted(kept), now=now)
     return [

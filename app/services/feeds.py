@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import String, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from app.db import new_id, new_ids, ordered_ids
 from app.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from app.feed_kinds import FEEDS, FeedKind, FeedSpec
 from app.models import FeedBatch, Person, Region, Role
+from app.models.feeds import record_key
 from app.principal import ActorKind, Principal
 from app.services import outbox
 from app.services.identity import id_hash, normalize_id_number
@@ -185,6 +186,32 @@ def _changed_resends(
     return rejected
 
 
+def _insert_new(
+    session: Session, *, spec: FeedSpec, source_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> set[str]:
+    """Insert the records whose (source_id, record_id) is new; returns their record_ids.
+
+    SQLite: the unique (source_id, record_id) skips the others. PostgreSQL partitions the
+    table by received_at, so that key is unique there only with received_at: ingests of one
+    source take turns until commit (a transaction-level advisory lock), and the record_ids the
+    source already stored, in any partition, are left out before inserting.
+    """
+    dialect = session.get_bind().dialect.name
+    keys = record_key(dialect)
+    if dialect != "postgresql":
+        return copy_insert_ignore(session, model=spec.model, rows=rows, keys=keys)
+    model = spec.model
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:table), hashtext(:source))"),
+        {"table": model.__tablename__, "source": str(source_id)},
+    )
+    sent = bindparam("ids", [row["record_id"] for row in rows], type_=ARRAY(String))
+    query = select(model.record_id).where(model.source_id == source_id)
+    stored = set(session.scalars(query.where(model.record_id == any_(sent))))
+    fresh = [row for row in rows if row["record_id"] not in stored]
+    return copy_insert_ignore(session, model=model, rows=fresh, keys=keys)
+
+
 def ingest(
     session: Session,
     *,
@@ -251,7 +278,7 @@ def ingest(
             received_at=now,
         )
         rows.append(row)
-    new = copy_insert_ignore(session, model=spec.model, rows=rows, keys=["record_id", "source_id"])
+    new = _insert_new(session, spec=spec, source_id=actor.id, rows=rows)
     resent = [
         (i, row) for (i, _), row in zip(good, rows, strict=True) if row["record_id"] not in new
     ]
