@@ -30,7 +30,11 @@ from codes import (
     sign_bundle,
     sign_delta,
 )
+from codes.b64 import b64u_decode
+from codes.bundle import TYP_BUNDLE
+from codes.claims import to_seconds
 from codes.cli import main
+from codes.jws import canonical_json, jws_sign
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -209,6 +213,38 @@ def test_delta_sync_applies_revocations_and_keeps_etag(
     assert "unchanged" in capsys.readouterr().out
     assert out.read_bytes() == before
     assert verify(revoked_text) == 1 and verify(kept_text) == 0
+
+
+def test_a_bundle_file_from_before_packing_takes_packed_deltas(
+    server: DeltaServer,
+    first: TrustBundle,
+    sync: Callable[[], int],
+    verify: Callable[[str], int],
+    out: Path,
+    es_key: SigningKey,
+    make_claims: Callable[..., Claims],
+    now: datetime,
+) -> None:
+    """A checkpoint upgraded in the field keeps its stored list-form bundle (no rev_format,
+    revocations as objects) and applies the server's packed deltas on top of it."""
+    old_claims, new_claims = make_claims(), make_claims()
+    held = _revoke(first, old_claims.subject, now + timedelta(seconds=1), 5)
+    payload = held.to_payload()
+    del payload["rev_format"]
+    payload["revocations"] = [
+        {"kind": "health", "sub": old_claims.subject, "before": to_seconds(now) + 1}
+    ]
+    doc = jws_sign(canonical_json(payload), server.root_key, TYP_BUNDLE)
+    out.write_text(json.dumps({"format": "hcx-device-bundle/1", "etag": None, "doc": doc}))
+    server.publish(held)
+    server.publish(_revoke(held, new_claims.subject, now + timedelta(seconds=1), 6))
+    assert sync() == 0
+    stored = json.loads(out.read_text())
+    assert stored["doc"] == doc and len(stored["deltas"]) == 1
+    assert "rev_format" in json.loads(b64u_decode(stored["deltas"][0]["payload"]))
+    assert verify(issue(old_claims, es_key, kind=HEALTH)) == 1
+    assert verify(issue(new_claims, es_key, kind=HEALTH)) == 1
+    assert verify(issue(make_claims(), es_key, kind=HEALTH)) == 0
 
 
 def test_refresh_only_deltas_collapse_and_removals_apply(
