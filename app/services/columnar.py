@@ -93,10 +93,12 @@ CONTACTS = _temp(
 
 @dataclass(frozen=True)
 class Result:
-    """One person's colour and exact valid_until, from the columnar query."""
+    """One person's colour and exact valid_until, from the columnar query; from `changed`,
+    also when the stored status it differs from was computed (None: nothing stored)."""
 
     color: str
     valid_until: datetime | None
+    stored_at: datetime | None = None
 
 
 def _ms(session: Session, column: Any) -> ColumnElement[int]:
@@ -190,8 +192,9 @@ def _records(session: Session, spec: Any) -> tuple[Table, list[str], Any]:
     raise ColumnarUnsupported(f"no columnar input for the {spec.kind} feed")
 
 
-def load_inputs(session: Session, *, where: Where) -> None:
-    """Fill the query's input tables for the people selected by ``where(person_id_column)``."""
+def load_inputs(session: Session, *, where: Where) -> int:
+    """Fill the query's input tables for the people selected by ``where(person_id_column)``;
+    the number of people selected."""
     conn = session.connection()
     plans = [(spec, *_records(session, spec)) for spec in FEEDS.values()]
     for table in (PEOPLE, TESTS, STAYS, LEVELS, CONTACTS):
@@ -219,6 +222,7 @@ def load_inputs(session: Session, *, where: Where) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SET LOCAL default_statistics_target = 10"))
         conn.execute(text("ANALYZE hc_people, hc_tests, hc_stays, hc_levels, hc_contacts"))
+    return int(conn.execute(select(func.count()).select_from(PEOPLE)).scalar_one())
 
 
 def _rows(session: Session, *, ruleset: RuleSet, now: datetime, validity: bool = True) -> Any:
@@ -262,7 +266,7 @@ def changed(session: Session, *, ruleset: RuleSet, now: datetime) -> dict[uuid.U
     )
     stored = PersonStatus.__table__.c
     query = (
-        select(found.c.person_id, found.c.severity, found.c.valid_until)
+        select(found.c.person_id, found.c.severity, found.c.valid_until, stored.computed_at)
         .outerjoin(PersonStatus, stored.person_id == found.c.person_id)
         .where(
             or_(
@@ -272,4 +276,7 @@ def changed(session: Session, *, ruleset: RuleSet, now: datetime) -> dict[uuid.U
             )
         )
     )
-    return _results(session.execute(query))
+    return {
+        pid: Result(colour_of(int(rank)), None if until is None else from_ms(until), stored_at)
+        for pid, rank, until, stored_at in session.execute(query)
+    }

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import metrics
 from app.config import Settings
 from app.errors import FieldError, InvalidInput
-from app.models import CodeRevocation, IssuedCode, KeyRecord, Person
+from app.models import CodeRevocation, IssuedCode, KeyRecord, Person, PersonStatus
 from app.principal import Principal
-from app.services.keys import ACTIVE, RETIRED, Keyring, verification_keys
-from app.services.proofing import proven_person
-from app.services.status import current_color
+from app.services.keys import ACTIVE, RETIRED, Keyring, verifying_key_rows
+from app.services.proofing import not_verified
+from app.services.status import CurrentColor, of_row
 from app.services.subjects import person_of, subject_of
 from app.unit_of_work import after_commit
 from codes import (
@@ -23,7 +24,9 @@ from codes import (
     Revocation,
     TrustBundle,
     VerificationError,
+    VerificationKey,
     VerificationResult,
+    VerifiedCode,
     check,
     compute_expiry,
     qr,
@@ -32,36 +35,74 @@ from codes import (
 from codes import issue as sign_code
 from codes.claims import new_code_id
 from codes.errors import ImageError
+from risk import Color
 
 # A code with less than this left is replaced rather than handed out again.
 MIN_REMAINING = timedelta(minutes=5)
 
 
-def current_code(
-    session: Session, *, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
-) -> IssuedCode:
-    """The resident's unexpired code for their current colour, issuing one if needed."""
-    person = proven_person(session, actor=actor, settings=settings)
-    if session.get_bind().dialect.name == "postgresql":
-        # A recompute holds this row FOR UPDATE until it commits: wait, then read its result.
-        session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
-    status = current_color(session, person_id=person.id)
-    revocation = session.get(CodeRevocation, person.id)
-    existing = session.scalars(
-        select(IssuedCode)
+def _known(
+    session: Session, *, person_id: uuid.UUID, now: datetime
+) -> tuple[Person | None, CurrentColor, CodeRevocation | None, IssuedCode | None]:
+    """One read: the person, their stored colour, their revocation, and their newest code
+    that is still good for that colour (signed by a key that still verifies)."""
+    color = func.coalesce(PersonStatus.color, Color.GREEN.value)
+    version = func.coalesce(PersonStatus.ruleset_version, 0)
+    reusable = (
+        select(IssuedCode.id)
         .join(KeyRecord, KeyRecord.id == IssuedCode.key_id)
         .where(
             KeyRecord.status.in_((ACTIVE, RETIRED)),
-            IssuedCode.person_id == person.id,
-            IssuedCode.color == status.color,
-            IssuedCode.ruleset_version == status.ruleset_version,
+            IssuedCode.person_id == Person.id,
+            IssuedCode.color == color,
+            IssuedCode.ruleset_version == version,
             IssuedCode.expires_at > now + MIN_REMAINING,
         )
         .order_by(IssuedCode.issued_at.desc())
         .limit(1)
+        .correlate(Person, PersonStatus)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(Person, PersonStatus, CodeRevocation, IssuedCode)
+        .outerjoin(PersonStatus, PersonStatus.person_id == Person.id)
+        .outerjoin(CodeRevocation, CodeRevocation.person_id == Person.id)
+        .outerjoin(IssuedCode, IssuedCode.id == reusable)
+        .where(Person.id == person_id)
     ).first()
-    if existing is not None and (revocation is None or existing.issued_at >= revocation.before):
-        return existing
+    if row is None:
+        return None, of_row(None), None, None
+    person, status, revocation, code = row
+    return person, of_row(status), revocation, code
+
+
+def _reusable(code: IssuedCode | None, revocation: CodeRevocation | None) -> bool:
+    """A code found by `_known` can be handed out again unless a revocation withdrew it."""
+    return code is not None and (revocation is None or code.issued_at >= revocation.before)
+
+
+def current_code(
+    session: Session, *, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
+) -> IssuedCode:
+    """The resident's unexpired code for their current colour, issuing one if needed.
+
+    Handing out a code already issued is one read and writes nothing. Issuing one first waits
+    for a recompute holding the person's row (PostgreSQL), then reads again: a code is never
+    signed from a colour that is being replaced.
+    """
+    if actor.person_id is None:
+        raise not_verified(settings)
+    person, status, revocation, existing = _known(session, person_id=actor.person_id, now=now)
+    if person is None or person.identity_proven_at is None:
+        raise not_verified(settings)
+    if _reusable(existing, revocation):
+        return existing  # type: ignore[return-value]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
+        session.expire_all()
+        _, status, revocation, existing = _known(session, person_id=person.id, now=now)
+        if _reusable(existing, revocation):
+            return existing  # type: ignore[return-value]
     record, key = keyring.active(session)
     issued_at = datetime.fromtimestamp(int(now.timestamp()), UTC)
     if revocation is not None and revocation.before > issued_at:
@@ -110,24 +151,55 @@ def code_image(session: Session, *, code: IssuedCode, kind: str) -> bytes:
     return code.svg.encode()
 
 
+def _verified(
+    keys: tuple[VerificationKey, ...], *, text: str, now: datetime
+) -> VerifiedCode | None:
+    try:
+        return verify(
+            text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
+        )
+    except VerificationError:
+        return None
+
+
+def _live_state(
+    session: Session, *, keyring: Keyring, code: VerifiedCode | None
+) -> tuple[tuple[VerificationKey, ...], datetime | None]:
+    """One read: the keys that verify codes now, and the cut-off of the code holder's
+    revocation if any."""
+    person_id = person_of(code.claims.subject) if code is not None else None
+    cut_off = (
+        select(CodeRevocation.before).where(CodeRevocation.person_id == person_id).scalar_subquery()
+    )
+    rows = session.execute(verifying_key_rows().add_columns(cut_off)).all()
+    keys = tuple(keyring.public_key(key_id, not_after, jwk) for key_id, not_after, jwk, _ in rows)
+    return keys, rows[0][3] if rows else None
+
+
 def verify_online(
     session: Session, *, keyring: Keyring, text: str, now: datetime
 ) -> VerificationResult:
-    """Verify a code against the live keys and the holder's live revocation state."""
-    keys = verification_keys(session, keyring=keyring)
-    live = TrustBundle(0, now, keys)
-    try:
-        code = verify(text, live, kinds=[HEALTH], now=now, check_freshness=False)
-    except VerificationError:
+    """Verify a code against the live keys and the holder's live revocation state.
+
+    One read (the live keys and the holder's revocation). The code is first verified with the
+    keys of the previous call (its subject names the revocation to read), and again in the
+    rare case the live keys differ.
+    """
+    guess = keyring.code_keys_seen
+    code = _verified(guess, text=text, now=now)
+    keys, cut_off = _live_state(session, keyring=keyring, code=code)
+    if keys != guess:
+        keyring.code_keys_seen = keys
+        code = _verified(keys, text=text, now=now)
+        if code is not None:
+            _, cut_off = _live_state(session, keyring=keyring, code=code)
+    if code is None:  # check() says why
+        live = TrustBundle(0, now, keys)
         return check(text, live, kinds=[HEALTH], now=now, check_freshness=False)
-    subject, issued_at = code.claims.subject, code.claims.issued_at
-    person_id = person_of(subject)
-    row = session.get(CodeRevocation, person_id) if person_id else None
-    if row is not None and issued_at < row.before:
-        entry = Revocation(HEALTH.name, subject, row.before)
-        revoked = TrustBundle(0, now, keys, (entry,))
-        return check(text, revoked, kinds=[HEALTH], now=now, check_freshness=False)
-    return VerificationResult.of(code)
+    if cut_off is None or code.claims.issued_at >= cut_off:
+        return VerificationResult.of(code)
+    revoked = TrustBundle(0, now, keys, (Revocation(HEALTH.name, code.claims.subject, cut_off),))
+    return check(text, revoked, kinds=[HEALTH], now=now, check_freshness=False)
 
 
 def decode_upload(data: bytes, max_bytes: int) -> str:

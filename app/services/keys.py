@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -40,14 +40,21 @@ class Keyring:
         self._cache: dict[uuid.UUID, SigningKey] = {}
         self._public: dict[tuple[uuid.UUID, datetime | None], VerificationKey] = {}
         self._lock = threading.Lock()
+        self.code_keys_seen: tuple[VerificationKey, ...] = ()
+        """The code-verifying keys of the last online verification: the first guess of the next."""
 
     def verification_key(self, record: KeyRecord) -> VerificationKey:
         """The public key of a record, with its current not-after (cached)."""
-        cache_key = (record.id, record.not_after)
-        key = self._public.get(cache_key)
+        return self.public_key(record.id, record.not_after, record.public_jwk)
+
+    def public_key(
+        self, key_id: uuid.UUID, not_after: datetime | None, jwk: dict[str, Any]
+    ) -> VerificationKey:
+        """The public key stored as `jwk` under `key_id`, with its not-after (cached)."""
+        key = self._public.get((key_id, not_after))
         if key is None:
-            key = VerificationKey.from_jwk(record.public_jwk, not_after=record.not_after)
-            self._public[cache_key] = key
+            key = VerificationKey.from_jwk(jwk, not_after=not_after)
+            self._public[(key_id, not_after)] = key
         return key
 
     def signing_key(self, record: KeyRecord) -> SigningKey:
@@ -209,12 +216,17 @@ def list_keys(session: Session) -> Sequence[KeyRecord]:
 
 def verification_keys(session: Session, *, keyring: Keyring) -> tuple[VerificationKey, ...]:
     """Public keys that verify codes now: active and retired code keys."""
-    records = session.scalars(
-        select(KeyRecord)
+    rows = session.execute(verifying_key_rows())
+    return tuple(keyring.public_key(*row) for row in rows)
+
+
+def verifying_key_rows() -> Select[tuple[uuid.UUID, datetime | None, dict[str, Any]]]:
+    """The columns `Keyring.public_key` needs, of the keys that verify codes now."""
+    return (
+        select(KeyRecord.id, KeyRecord.not_after, KeyRecord.public_jwk)
         .where(KeyRecord.purpose == CODE, KeyRecord.status.in_((ACTIVE, RETIRED)))
         .order_by(KeyRecord.created_at)
-    ).all()
-    return tuple(keyring.verification_key(r) for r in records)
+    )
 
 
 def rotate_root(

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import PersonStatus, StatusChange
+from app.models import Person, PersonStatus, StatusChange
 from app.services import columnar, exposures, rulesets, trust
 from app.services.facts import PersonRange, people_with_facts, person_ids
 from app.services.upsert import copy_update, copy_upsert
@@ -167,15 +167,44 @@ def columnar_assess(
     from the columnar query; reasons from the per-person engine only where needed.
 
     Without ``explain_all`` (a full recompute) only the people whose colour or valid_until
-    changed come back from the database, and only they are explained and written; the others
-    keep their row, reasons and rule-set version. With it (new records), every non-green
-    person selected is explained again. Raises ColumnarUnsupported for the caller to fall back.
+    changed come back from the database; only they are locked, explained and written, and the
+    others keep their row, reasons and rule-set version. With it (new records), everyone
+    selected is locked first and every non-green person is explained again. Raises
+    ColumnarUnsupported for the caller to fall back.
     """
-    people = len(person_ids(session, where=where, lock=True))
-    columnar.load_inputs(session, where=where)
-    evaluate = columnar.evaluate if explain_all else columnar.changed
-    found = evaluate(session, ruleset=compiled.ruleset, now=now)
+    if explain_all:
+        people = len(person_ids(session, where=where, lock=True))
+        columnar.load_inputs(session, where=where)
+        found = columnar.evaluate(session, ruleset=compiled.ruleset, now=now)
+    else:
+        people = columnar.load_inputs(session, where=where)
+        changed = columnar.changed(session, ruleset=compiled.ruleset, now=now)
+        found = _not_rewritten(session, found=changed)
     return people, _explain(session, compiled=compiled, found=found, now=now)
+
+
+def _not_rewritten(
+    session: Session, *, found: dict[uuid.UUID, columnar.Result]
+) -> dict[uuid.UUID, columnar.Result]:
+    """Lock the people about to be written (PostgreSQL), and leave out anyone whose stored
+    status another transaction rewrote since the columnar read: it used newer records, so
+    writing over it would step back. Locking only these (not a whole chunk) keeps a full
+    recompute from writing a lock into every person's row."""
+    stored: dict[uuid.UUID, datetime | None] = {}
+    ids = sorted(found)
+    for start in range(0, len(ids), IN_CHUNK):
+        query = (
+            select(Person.id, PersonStatus.computed_at)
+            .outerjoin(PersonStatus, PersonStatus.person_id == Person.id)
+            .where(Person.id.in_(ids[start : start + IN_CHUNK]))
+            .order_by(Person.id)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Person)
+        stored.update((pid, at) for pid, at in session.execute(query))
+    return {
+        pid: got for pid, got in found.items() if pid in stored and stored[pid] == got.stored_at
+    }
 
 
 def _explain(

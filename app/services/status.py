@@ -23,7 +23,11 @@ class CurrentColor:
 
 def current_color(session: Session, *, person_id: uuid.UUID) -> CurrentColor:
     """The stored colour; a person with no data (no status row) is green."""
-    row = session.get(PersonStatus, person_id)
+    return of_row(session.get(PersonStatus, person_id))
+
+
+def of_row(row: PersonStatus | None) -> CurrentColor:
+    """The colour a status row holds; no row (no data yet) is green."""
     if row is None:
         return CurrentColor(Color.GREEN, 0, None)
     return CurrentColor(row.color, row.ruleset_version, row.valid_until)

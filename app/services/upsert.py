@@ -66,15 +66,13 @@ def _copy_to_temp(
     raw = connection.connection.driver_connection
     assert raw is not None
     cur = raw.cursor()
-    made: set[str] = connection.connection.info.setdefault("temp_tables", set())
-    if temp not in made:
-        # the table's columns without its NOT NULL constraints: a row may leave out a column
-        # it does not update (e.g. a status row keeping its `since`)
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS "  # noqa: S608
-            f"AS SELECT * FROM {table.name} WITH NO DATA"
-        )
-        made.add(temp)
+    # The table's columns without its NOT NULL constraints: a row may leave out a column it
+    # does not update (e.g. a status row keeping its `since`). Asked for every time: a
+    # transaction that created it and was rolled back took it away again.
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS "  # noqa: S608
+        f"AS SELECT * FROM {table.name} WITH NO DATA"
+    )
     cur.execute(f"DELETE FROM {temp}")  # noqa: S608  (empty unless used twice in a transaction)
     with cur.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
         for row in rows:
