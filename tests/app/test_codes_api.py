@@ -236,17 +236,20 @@ def test_key_revocation_kills_its_codes(
     client: FlaskClient, holder: dict[str, str], login: Callable[[str], dict[str, str]]
 ) -> None:
     old = client.get("/v1/me/code", headers=holder).json
+    checkpoint = login("checkpoint")
+    assert _verify(client, checkpoint, old["code"])["valid"] is True  # the keys are now known
     admin = login("admin")
     r = client.post(f"/v1/keys/{old['kid']}/revoke", headers=admin)
     assert r.status_code == 200
     bundle = _sync(client)
     assert old["kid"] not in {k.kid_b64 for k in bundle.keys}
     assert str(check(old["code"], bundle, now=utcnow(), kinds=[HEALTH]).reason) == "UNKNOWN_KEY"
-    assert _verify(client, login("checkpoint"), old["code"])["reason"] == "UNKNOWN_KEY"
+    assert _verify(client, checkpoint, old["code"])["reason"] == "UNKNOWN_KEY"
     new = client.get("/v1/me/code", headers=holder).json
     assert (
         new["kid"] != old["kid"] and check(new["code"], bundle, now=utcnow(), kinds=[HEALTH]).valid
     )
+    assert _verify(client, checkpoint, new["code"])["valid"] is True  # the new key, at once
     assert client.post("/v1/keys/nosuchkid/revoke", headers=admin).status_code == 404
 
 
