@@ -24,6 +24,10 @@ SMS_BACKENDS = ("console", "http")
 # development and none prove nothing (labelled as such); production needs telco or counter.
 IDENTITY_PROVIDERS = ("telco", "counter", "development", "none")
 INSTANCE_DIR = Path(os.environ.get("HEALTHCODE_INSTANCE_DIR", "instance")).resolve()
+RULE_LOOKBACK_DAYS = 14
+"""The longest look-back of the default policy (risk/policies/default.json: positive tests and
+close contacts count for 14 days): feed records must be kept longer than that."""
+MAX_FEED_RETENTION_DAYS = 3650
 
 
 class ConfigError(ValueError):
@@ -68,6 +72,7 @@ class Settings:
     feed_max_records: int = 10_000
     feed_max_bytes: int = 16 * 1024 * 1024
     clock_skew: int = 300
+    feed_retention_days: int = 90  # feed records received longer ago are purged (> look-back)
     queue_name: str = "healthcode"
     redis_timeout: float = 1.0  # seconds for every Redis call: a frozen Redis fails fast
     outbox_lease: int = 15  # a running outbox job renews its lease; once it lapses, re-sent
@@ -149,6 +154,11 @@ class Settings:
         longest = int(HEALTH.max_lifetime.total_seconds())
         if self.code_ttl > longest:
             problems.append(f"HEALTHCODE_CODE_TTL must be at most {longest} (a health code's life)")
+        if not RULE_LOOKBACK_DAYS < self.feed_retention_days <= MAX_FEED_RETENTION_DAYS:
+            problems.append(
+                f"HEALTHCODE_FEED_RETENTION_DAYS must exceed the rules' longest look-back "
+                f"({RULE_LOOKBACK_DAYS} days) and be at most {MAX_FEED_RETENTION_DAYS}"
+            )
         problems.extend(self._delivery_problems())
         problems.extend(self._rate_limit_problems())
         problems.extend(self._identity_problems())

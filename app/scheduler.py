@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import heartbeat
+from app.config import Settings
 from app.extensions import container
 from app.jobs import get_queue
 from app.jobs.periodic import relay_outbox
@@ -21,15 +22,22 @@ log = logging.getLogger("healthcode.scheduler")
 
 @dataclass(frozen=True)
 class Periodic:
-    """A job enqueued every `every` seconds (one per period, even with several schedulers)."""
+    """A job enqueued once per period (even with several schedulers): every `every_setting`
+    seconds (a setting's name), or every `every` seconds."""
 
     func: str
-    every_setting: str
+    every_setting: str = ""
+    every: int = 0
+
+    def period(self, settings: Settings) -> int:
+        """The period in seconds."""
+        return int(getattr(settings, self.every_setting)) if self.every_setting else self.every
 
 
 PERIODIC = (
     Periodic("app.jobs.periodic.recompute_expired", "expiry_interval"),
     Periodic("app.jobs.periodic.maintain_trust", "expiry_interval"),
+    Periodic("app.jobs.retention.purge_feeds", every=3600),
 )
 
 
@@ -46,7 +54,7 @@ def tick(now_ts: float) -> bool:
             log.info("relayed %d outbox entries", relayed)
         queue = get_queue(c.redis, c.settings.queue_name)
         for job in PERIODIC:
-            every = int(getattr(c.settings, job.every_setting))
+            every = job.period(c.settings)
             slot = int(now_ts // every)
             job_id = f"periodic-{job.func.rsplit('.', 1)[1]}-{slot}"
             if queue.fetch_job(job_id) is None:

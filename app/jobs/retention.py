@@ -1,0 +1,26 @@
+"""Feed retention (RQ job, hourly from the scheduler): partitions ahead, expired ones purged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.jobs.runtime import job_container
+from app.services import retention
+
+
+def purge_feeds() -> dict[str, int]:
+    """Create the coming weeks' partitions and purge expired records, one table at a time.
+
+    Each step is its own transaction, so a table's ACCESS EXCLUSIVE lock (creating or dropping
+    a partition) is held only for that step. Returns the rows purged per table.
+    """
+    purged = {}
+    with job_container() as c:
+        keep = timedelta(days=c.settings.feed_retention_days)
+        for model in retention.MODELS:
+            with c.unit_of_work() as uow:
+                retention.create_ahead(uow.session, model=model, now=c.clock())
+            with c.unit_of_work() as uow:
+                result = retention.purge(uow.session, model=model, retention=keep, now=c.clock())
+            purged[result.table] = result.rows
+    return purged

@@ -1,0 +1,165 @@
+"""Feed retention: the setting, and the purge job on both databases (partitions or DELETE)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.config import RULE_LOOKBACK_DAYS, ConfigError, Settings
+from app.db import utcnow
+from app.models import AuditEvent, ContactEvent, LabTest, Person, Region, Stay
+from risk import load_default_policy
+
+DATE_COMPARISONS = ("after", "before", "not-after", "not-before")
+
+
+def _clock(node: Any) -> bool:
+    date = node["plusTime"][0] if isinstance(node, dict) and "plusTime" in node else None
+    return isinstance(date, dict) and date.get("var", "").rsplit("/", 1)[-1] == "now"
+
+
+def _look_backs(node: Any) -> Iterator[float]:
+    """Days a clock comparison reaches back: the amounts of plusTime over record dates."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _look_backs(item)
+    elif isinstance(node, dict):
+        for op, args in node.items():
+            if op in DATE_COMPARISONS and any(_clock(a) for a in args):
+                for arg in args:
+                    if isinstance(arg, dict) and "plusTime" in arg and not _clock(arg):
+                        _, amount, unit = arg["plusTime"]
+                        yield amount if unit == "day" else amount / 24
+            yield from _look_backs(args)
+
+
+def test_retention_must_exceed_the_rules_look_back() -> None:
+    windows = list(_look_backs([rule["when"] for rule in load_default_policy()["rules"]]))
+    assert max(windows) == RULE_LOOKBACK_DAYS
+    assert Settings.load({}).feed_retention_days == 90
+    assert Settings.load({}, {"FEED_RETENTION_DAYS": RULE_LOOKBACK_DAYS + 1})
+    for days in (RULE_LOOKBACK_DAYS, 0, 3651):
+        with pytest.raises(ConfigError, match="HEALTHCODE_FEED_RETENTION_DAYS must exceed"):
+            Settings.load({"HEALTHCODE_FEED_RETENTION_DAYS": str(days)})
+
+
+class Records:
+    """Feed rows written straight into the tables, with the received_at a test needs."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.source = uuid.uuid4()
+        self.person = uuid.uuid4()
+        now = utcnow()
+        session.add(Person(id=self.person, id_hash=uuid.uuid4().hex, id_last4="0000"))
+        if session.get(Region, "XX-RET") is None:
+            session.add(Region(code="XX-RET", name="Retention", created_at=now, updated_at=now))
+        session.flush()
+
+    def add(self, model: Any, record_id: str, received: datetime, **fields: Any) -> None:
+        """One record of `model` received at `received` (its event time defaults to it)."""
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "source_id": self.source,
+            "record_id": record_id,
+            "person_id": self.person,
+            "received_at": received,
+        }
+        if model is LabTest:
+            row |= {"kind": "pcr", "result": "negative", "sampled_at": received}
+        elif model is ContactEvent:
+            row |= {"kind": "close", "exposed_at": received}
+        else:
+            row |= {"region_code": "XX-RET", "arrived_at": received - timedelta(days=1)}
+            row |= {"departed_at": received}
+        self.session.execute(insert(model), [row | fields])
+
+    def ids(self, model: Any) -> set[str]:
+        """The record ids of `model` stored now."""
+        return set(self.session.scalars(select(model.record_id)))
+
+
+@pytest.fixture
+def records(app: Flask) -> Iterator[Records]:
+    with app.extensions["healthcode"].db.session() as session:
+        yield Records(session)
+        session.commit()
+
+
+def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, records: Records) -> None:
+    from app.jobs.retention import purge_feeds
+
+    now = utcnow()
+    old, recent = now - timedelta(days=120), now - timedelta(days=10)
+    for model in (LabTest, ContactEvent, Stay):
+        records.add(model, "old", old)
+        records.add(model, "recent", recent)
+    records.add(Stay, "open", old, departed_at=None)  # still there: the rules see it
+    records.add(Stay, "leaving", old, departed_at=now - timedelta(days=3))
+    records.session.commit()
+    with app.app_context():
+        assert purge_feeds() == {"lab_tests": 1, "stays": 1, "contact_events": 1}
+    records.session.expire_all()
+    assert records.ids(LabTest) == records.ids(ContactEvent) == {"recent"}
+    assert records.ids(Stay) == {"recent", "open", "leaving"}
+    audit = records.session.scalars(select(AuditEvent).where(AuditEvent.action == "feeds.purge"))
+    logged = {event.target_id: event.details for event in audit}
+    assert {table: details["rows"] for table, details in logged.items()} == {
+        "lab_tests": 1,
+        "stays": 1,
+        "contact_events": 1,
+    }
+    with app.app_context():
+        assert purge_feeds() == {"lab_tests": 0, "stays": 0, "contact_events": 0}
+    records.session.expire_all()
+    assert records.ids(Stay) == {"recent", "open", "leaving"}
+
+
+def test_purge_honours_the_retention_setting(
+    app: Flask, records: Records, settings_override: Callable[..., None]
+) -> None:
+    from app.jobs.retention import purge_feeds
+
+    now = utcnow()
+    records.add(LabTest, "40-days", now - timedelta(days=40))
+    records.add(LabTest, "20-days", now - timedelta(days=20))
+    records.session.commit()
+    with app.app_context():
+        assert purge_feeds()["lab_tests"] == 0  # 90 days by default
+    settings_override(feed_retention_days=30)
+    with app.app_context():
+        assert purge_feeds()["lab_tests"] == 1
+    records.session.expire_all()
+    assert records.ids(LabTest) == {"20-days"}
+
+
+def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
+    app: Flask, records: Records, run_jobs: Callable[[], int]
+) -> None:
+    from app.jobs import get_queue
+    from app.scheduler import PERIODIC, tick
+
+    [entry] = [p for p in PERIODIC if p.func == "app.jobs.retention.purge_feeds"]
+    container = app.extensions["healthcode"]
+    assert entry.period(container.settings) == 3600
+    records.add(ContactEvent, "old", utcnow() - timedelta(days=200))
+    records.session.commit()
+    stamp = utcnow().timestamp()
+    with app.app_context():
+        assert tick(stamp)
+    job = get_queue(container.redis, container.settings.queue_name).fetch_job(
+        f"periodic-purge_feeds-{int(stamp // 3600)}"
+    )
+    assert job is not None
+    run_jobs()
+    job.refresh()
+    assert job.return_value() == {"lab_tests": 0, "stays": 0, "contact_events": 1}
+    records.session.expire_all()
+    assert records.ids(ContactEvent) == set()
