@@ -82,7 +82,7 @@ def wrk(url: str, *, seconds: int, connections: int, script: str) -> tuple[float
         ).stdout
     finally:
         os.unlink(f.name)
-    if "Non-2xx or 3xx responses" in out:
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         raise RuntimeError(f"errors under load:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app import metrics
@@ -41,11 +43,12 @@ from risk import Color
 MIN_REMAINING = timedelta(minutes=5)
 
 
-def _known(
-    session: Session, *, person_id: uuid.UUID, now: datetime
-) -> tuple[Person | None, CurrentColor, CodeRevocation | None, IssuedCode | None]:
-    """One read: the person, their stored colour, their revocation, and their newest code
-    that is still good for that colour (signed by a key that still verifies)."""
+KnownQuery = Select[Person, PersonStatus, CodeRevocation, IssuedCode]
+
+
+@cache
+def _known_query() -> KnownQuery:
+    """The statement `_known` runs (built once: building it costs more than running it)."""
     color = func.coalesce(PersonStatus.color, Color.GREEN.value)
     version = func.coalesce(PersonStatus.ruleset_version, 0)
     reusable = (
@@ -56,20 +59,29 @@ def _known(
             IssuedCode.person_id == Person.id,
             IssuedCode.color == color,
             IssuedCode.ruleset_version == version,
-            IssuedCode.expires_at > now + MIN_REMAINING,
+            IssuedCode.expires_at > bindparam("good_after"),
         )
         .order_by(IssuedCode.issued_at.desc())
         .limit(1)
         .correlate(Person, PersonStatus)
         .scalar_subquery()
     )
-    row = session.execute(
+    return (
         select(Person, PersonStatus, CodeRevocation, IssuedCode)
         .outerjoin(PersonStatus, PersonStatus.person_id == Person.id)
         .outerjoin(CodeRevocation, CodeRevocation.person_id == Person.id)
         .outerjoin(IssuedCode, IssuedCode.id == reusable)
-        .where(Person.id == person_id)
-    ).first()
+        .where(Person.id == bindparam("person_id"))
+    )
+
+
+def _known(
+    session: Session, *, person_id: uuid.UUID, now: datetime
+) -> tuple[Person | None, CurrentColor, CodeRevocation | None, IssuedCode | None]:
+    """One read: the person, their stored colour, their revocation, and their newest code
+    that is still good for that colour (signed by a key that still verifies)."""
+    params = {"person_id": person_id, "good_after": now + MIN_REMAINING}
+    row = session.execute(_known_query(), params).first()
     if row is None:
         return None, of_row(None), None, None
     person, status, revocation, code = row
@@ -162,16 +174,24 @@ def _verified(
         return None
 
 
+@cache
+def _live_query() -> Select[uuid.UUID, datetime | None, dict[str, Any], datetime | None]:
+    """The statement `_live_state` runs (built once)."""
+    cut_off = (
+        select(CodeRevocation.before)
+        .where(CodeRevocation.person_id == bindparam("person_id"))
+        .scalar_subquery()
+    )
+    return verifying_key_rows().add_columns(cut_off)
+
+
 def _live_state(
     session: Session, *, keyring: Keyring, code: VerifiedCode | None
 ) -> tuple[tuple[VerificationKey, ...], datetime | None]:
     """One read: the keys that verify codes now, and the cut-off of the code holder's
     revocation if any."""
     person_id = person_of(code.claims.subject) if code is not None else None
-    cut_off = (
-        select(CodeRevocation.before).where(CodeRevocation.person_id == person_id).scalar_subquery()
-    )
-    rows = session.execute(verifying_key_rows().add_columns(cut_off)).all()
+    rows = session.execute(_live_query(), {"person_id": person_id}).all()
     keys = tuple(keyring.public_key(key_id, not_after, jwk) for key_id, not_after, jwk, _ in rows)
     return keys, rows[0][3] if rows else None
 
