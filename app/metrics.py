@@ -9,7 +9,7 @@ Two kinds of series, for a service that runs as several gunicorn workers plus RQ
 * **State** (queue depth, oldest unsent outbox entry, recompute lag, batches by status,
   feed records accepted and applied) is read from PostgreSQL and Redis when scraped
   (`app.services.metrics.StateCollector`): right whichever process answers, and nothing
-  to lose when an RQ work-horse (a fork per job) exits.
+  to lose when a process exits.
 """
 
 from __future__ import annotations

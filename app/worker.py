@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from app import heartbeat
@@ -29,8 +29,13 @@ MONITOR_INTERVAL = 10  # ... and every 10 s while a job runs
 RESTART_PAUSES = (1, 2, 5, 10)
 
 
-class HealthcodeWorker(Worker):
-    """An RQ worker that also writes the heartbeat file, and remembers a stop request."""
+class HealthcodeWorker(SimpleWorker):
+    """An RQ worker that also writes the heartbeat file, and remembers a stop request.
+
+    Jobs run in the worker process itself, not in a work-horse forked per job: a fork and a
+    new database connection cost more than a small job (one new test result) itself. A job
+    that dies takes the worker with it; its lease lapses and the scheduler sends it again.
+    """
 
     heartbeat_dir = ""
     stopping = False
@@ -38,8 +43,7 @@ class HealthcodeWorker(Worker):
     def heartbeat(self, *args: Any, **kwargs: Any) -> Any:
         """RQ's heartbeat (it reaches Redis), then ours (the file a health check reads)."""
         result = super().heartbeat(*args, **kwargs)
-        if not self.is_horse:
-            heartbeat.beat(self.heartbeat_dir, "worker", name=self.name)
+        heartbeat.beat(self.heartbeat_dir, "worker", name=self.name)
         return result
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:

@@ -19,5 +19,6 @@ def job_container() -> Iterator[Container]:
 
 
 def dispose_after_fork(container: Container) -> None:
-    """A forked work-horse must not share pooled connections with its parent."""
+    """A forked child (RQ's scheduler process) must not share pooled connections with its
+    parent."""
     container.db.engine.dispose(close=False)
