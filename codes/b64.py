@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
+from typing import Final
+
+_TO_URL: Final = bytes.maketrans(b"+/", b"-_")
+_FROM_URL: Final = bytes.maketrans(b"-_", b"+/")
 
 
 def b64u_encode(data: bytes) -> str:
     """Encode bytes as unpadded base64url text."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
 def b64u_decode(text: str) -> bytes:
@@ -16,9 +19,12 @@ def b64u_decode(text: str) -> bytes:
     if not isinstance(text, str) or "=" in text:
         raise ValueError("expected unpadded base64url text")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        encoded = text.encode("ascii")
+        # Like base64.urlsafe_b64decode: characters outside the alphabet are skipped here and
+        # then refused by the canonical check below.
+        raw = binascii.a2b_base64(encoded.translate(_FROM_URL) + b"=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("invalid base64url") from exc
-    if b64u_encode(raw) != text:
+    if binascii.b2a_base64(raw, newline=False).translate(_TO_URL).rstrip(b"=") != encoded:
         raise ValueError("non-canonical base64url")
     return raw

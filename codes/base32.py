@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Final
 
 ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TO_CHARS: Final = bytes.maketrans(bytes(range(32)), ALPHABET)
-_TO_DIGITS: Final = str.maketrans(ALPHABET.decode(), "0123456789abcdefghijklmnopqrstuv")
-_VALID: Final = re.compile(r"[A-Z2-7]*")
+# Each alphabet byte to its base-32 digit for int(); every other byte to "!", which int() refuses.
+_TO_DIGITS: Final = bytes(
+    b"0123456789abcdefghijklmnopqrstuv"[ALPHABET.find(b)] if b in ALPHABET else ord("!")
+    for b in range(256)
+)
 _BAD_LENGTHS: Final = frozenset({1, 3, 6})
+_NOT_BASE32: Final = "not unpadded upper-case base32"
 
 
 @lru_cache(maxsize=128)
@@ -42,13 +45,15 @@ def b32encode(data: bytes) -> str:
 
 def b32decode(text: str) -> bytes:
     """Decode canonical unpadded upper-case base32; raise ValueError otherwise."""
-    if not _VALID.fullmatch(text) or len(text) % 8 in _BAD_LENGTHS:
-        raise ValueError("not unpadded upper-case base32")
+    if len(text) % 8 in _BAD_LENGTHS or not text.isascii():
+        raise ValueError(_NOT_BASE32)
     if not text:
         return b""
-    bits = 5 * len(text)
-    size, extra = divmod(bits, 8)
-    value = int(text.translate(_TO_DIGITS), 32)
+    try:
+        value = int(text.encode("ascii").translate(_TO_DIGITS), 32)
+    except ValueError:
+        raise ValueError(_NOT_BASE32) from None
+    size, extra = divmod(5 * len(text), 8)
     if value & ((1 << extra) - 1):
         raise ValueError("non-zero trailing bits (non-canonical base32)")
     return (value >> extra).to_bytes(size, "big")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,8 @@ CTI: Final = 7
 REGISTERED: Final = frozenset({ISS, SUB, EXP, IAT, CTI})
 MAX_TIME: Final = 253402300799  # 9999-12-31T23:59:59Z
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_UINT: Final = FieldType.UINT
+_TEXT_SET: Final = FieldType.TEXT_SET
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +80,15 @@ CLAIMS_TYPES: Final[dict[str, type[Claims]]] = {
 
 def to_seconds(value: datetime) -> int:
     """Whole seconds since the epoch (floor) of an aware datetime."""
-    if value.utcoffset() is None:
+    if value.tzinfo is not UTC and value.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")
     return math.floor(value.timestamp())
 
 
 def from_seconds(value: int) -> datetime:
     """Aware UTC datetime from whole seconds since the epoch."""
+    if 0 <= value <= MAX_TIME:  # the same datetime, twice as fast
+        return datetime.fromtimestamp(value, UTC)
     return _EPOCH + timedelta(seconds=value)
 
 
@@ -113,33 +116,33 @@ def compute_expiry(
 
 
 def _text(name: str, value: object, max_bytes: int) -> str:
-    if not isinstance(value, str) or not value or len(value.encode()) > max_bytes:
+    if (
+        not isinstance(value, str)
+        or not value
+        or (len(value) if value.isascii() else len(value.encode())) > max_bytes
+    ):
         raise ValueError(f"{name} must be non-empty text of at most {max_bytes} UTF-8 bytes")
     return value
 
 
 def _checked(spec: Field, value: object) -> Any:
     """value if it satisfies spec; raise ValueError otherwise."""
-    if spec.type is FieldType.UINT:
+    field_type = spec.type
+    if field_type is _UINT:
         if type(value) is not int or not spec.min_value <= value <= spec.max_value:
             raise ValueError(f"{spec.name} must be an integer {spec.min_value}..{spec.max_value}")
         return value
-    if spec.type is FieldType.TEXT_SET:
+    if field_type is _TEXT_SET:
         items = tuple(value) if isinstance(value, list | tuple) else ()
         if not items or items != tuple(c for c in spec.choices if c in items):
             raise ValueError(f"{spec.name} must list distinct {list(spec.choices)} in that order")
         return items
     text = _text(spec.name, value, spec.max_bytes or MAX_TEXT_CLAIM)
-    if spec.pattern is not None and not _pattern(spec.pattern).fullmatch(text):
+    if spec.regex is not None and not spec.regex.fullmatch(text):
         raise ValueError(f"{spec.name} must match {spec.pattern}")
     if spec.choices and text not in spec.choices:
         raise ValueError(f"{spec.name} must be one of {list(spec.choices)}")
     return text
-
-
-@functools.cache
-def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.ASCII)
 
 
 def _key_bytes(key: int) -> bytes:
@@ -152,14 +155,17 @@ def _order(keys: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def deterministic(mapping: dict[int, Any]) -> dict[int, Any]:
-    """The map with keys in RFC 8949 core deterministic order (bytewise, encoded keys)."""
-    return {k: mapping[k] for k in _order(tuple(mapping))}
+    """The map with keys in RFC 8949 core deterministic order (bytewise, encoded keys):
+    mapping itself when its keys are in that order already."""
+    keys = tuple(mapping)
+    order = _order(keys)
+    return mapping if order == keys else {k: mapping[k] for k in order}
 
 
 def _check_times(iat: int, exp: int, kind: Kind) -> None:
     if not 0 <= iat < exp <= MAX_TIME:
         raise ValueError("need 0 <= iat < exp")
-    if exp - iat > kind.max_lifetime.total_seconds():
+    if exp - iat > kind.max_lifetime_seconds:
         raise ValueError(f"a {kind.name} code lives at most {kind.max_lifetime}")
 
 
@@ -178,8 +184,8 @@ def claims_to_map(claims: Claims) -> dict[int, Any]:
         mapping = {
             ISS: _text("issuer", claims.issuer, MAX_TEXT_CLAIM),
             SUB: _text("subject", claims.subject, MAX_TEXT_CLAIM),
-            IAT: iat,
             EXP: exp,
+            IAT: iat,
             CTI: cti,
             kind.claim_key: deterministic(private),
         }
@@ -201,18 +207,27 @@ def signed_kind(obj: Any) -> Kind | None:
     """The kind named by a decoded claims map's one private-use key (below -65536), if any."""
     if type(obj) is not dict:
         return None
-    private = [k for k in obj if type(k) is int and k < -65536]
+    private = [k for k in obj.keys() - REGISTERED if type(k) is int and k < -65536]
     return KINDS.by_claim_key(private[0]) if len(private) == 1 else None
+
+
+@functools.cache
+def _map_keys(claim_key: int) -> frozenset[int]:
+    return REGISTERED | {claim_key}
 
 
 def claims_from_map(obj: Any, kind: Kind) -> Claims:
     """Parse a decoded CWT claims map of kind strictly; raise ValueError on any deviation."""
-    if type(obj) is not dict or set(obj) != REGISTERED | {kind.claim_key}:
+    return CLAIMS_TYPES[kind.name](**claim_values(obj, kind))
+
+
+def claim_values(obj: Any, kind: Kind) -> dict[str, Any]:
+    """claims_from_map() as the keyword arguments of kind's Claims (a check() of a code needs
+    no Claims object)."""
+    if type(obj) is not dict or obj.keys() != _map_keys(kind.claim_key):
         raise ValueError(f"claims must be a map with exactly iss, sub, iat, exp, cti, {kind.name}")
     private = obj[kind.claim_key]
-    keys = {f.key for f in kind.fields}
-    required = {f.key for f in kind.fields if f.required}
-    if type(private) is not dict or not required <= set(private) <= keys:
+    if type(private) is not dict or not kind.required_keys <= private.keys() <= kind.field_keys:
         raise ValueError(f"private claim of a {kind.name} code has missing or unknown keys")
     iat, exp = _field(obj, IAT, int), _field(obj, EXP, int)
     _check_times(iat, exp, kind)
@@ -220,11 +235,9 @@ def claims_from_map(obj: Any, kind: Kind) -> Claims:
     if not 8 <= len(cti) <= 32:
         raise ValueError("cti must be 8 to 32 bytes")
     values = {f.name: _checked(f, private[f.key]) for f in kind.fields if f.key in private}
-    return CLAIMS_TYPES[kind.name](
-        issuer=_text("iss", _field(obj, ISS, str), MAX_TEXT_CLAIM),
-        subject=_text("sub", _field(obj, SUB, str), MAX_TEXT_CLAIM),
-        issued_at=from_seconds(iat),
-        expires_at=from_seconds(exp),
-        code_id=b64u_encode(cti),
-        **values,
-    )
+    values["issuer"] = _text("iss", _field(obj, ISS, str), MAX_TEXT_CLAIM)
+    values["subject"] = _text("sub", _field(obj, SUB, str), MAX_TEXT_CLAIM)
+    values["issued_at"] = from_seconds(iat)
+    values["expires_at"] = from_seconds(exp)
+    values["code_id"] = b64u_encode(cti)
+    return values

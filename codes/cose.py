@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
+from io import BytesIO
 from typing import Any, Final, NamedTuple
 
 import cbor2
@@ -17,6 +19,7 @@ HDR_KID: Final = 4
 _TAG_AND_ARRAY: Final = bytes((0xD2, 0x84))  # tag(18) array(4)
 _EMPTY_MAP: Final = b"\xa0"
 _SIG_CONTEXT: Final = cbor.head(3, 10) + b"Signature1"
+_ENCODERS: Final = threading.local()
 
 
 class Sign1(NamedTuple):
@@ -63,11 +66,20 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
 
 
 def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int]:
-    major, size, pos = cbor.read_head(data, pos)
-    end = pos + size
-    if major != 2 or end > len(data):
+    """The byte string item at pos and the position after it."""
+    head = data[pos] if pos < len(data) else -1
+    if 0x40 <= head < 0x58:  # a length of 0..23, in the initial byte
+        start, size = pos + 1, head - 0x40
+    elif head == 0x58 and pos + 1 < len(data) and data[pos + 1] >= 24:  # 24..255, one byte
+        start, size = pos + 2, data[pos + 1]
+    else:  # any other head, with read_head's errors
+        major, size, start = cbor.read_head(data, pos)
+        if major != 2:
+            raise CborError("expected a byte string")
+    end = start + size
+    if end > len(data):
         raise CborError("expected a byte string")
-    return data[pos:end], end
+    return data[start:end], end
 
 
 def parse_sign1(data: bytes) -> Sign1:
@@ -81,21 +93,47 @@ def parse_sign1(data: bytes) -> Sign1:
     signature, pos = _bstr_at(data, pos)
     if pos != len(data):
         raise CborError("trailing bytes after COSE_Sign1")
+    alg_id, kid = _header(protected)
+    return Sign1(protected, alg_id, kid, payload, signature)
+
+
+@lru_cache(maxsize=64)
+def _header(protected: bytes) -> tuple[int, bytes]:
+    """(alg, kid) of a serialized protected header, parsed strictly. Cached by its exact bytes
+    (a pure function of them): every code of one key repeats the same header."""
     header = cbor.loads(protected, max_depth=1)
     if type(header) is not dict or header.keys() != {HDR_ALG, HDR_KID}:
         raise CborError("protected header must hold exactly alg and kid")
     alg_id, kid = header[HDR_ALG], header[HDR_KID]
     if type(alg_id) is not int or type(kid) is not bytes or not kid:
         raise CborError("alg must be an int and kid a non-empty byte string")
-    return Sign1(protected, alg_id, kid, payload, signature)
+    return alg_id, kid
+
+
+def encode_payload(value: Any) -> bytes:
+    """cbor2.dumps(value), by a reused encoder: making a CBOREncoder costs more than encoding
+    a code's claims with it. Without value sharing or string references it keeps nothing
+    between encodings, so the bytes are those of cbor2.dumps. One per thread (cbor2's
+    pure-Python encoder is not safe to share), and a new one after a failed encoding, which
+    may leave state behind in some cbor2 versions."""
+    encoder = getattr(_ENCODERS, "encoder", None)
+    if encoder is None:
+        encoder = _ENCODERS.encoder = cbor2.CBOREncoder(BytesIO())
+    try:
+        return encoder.encode_to_bytes(value)
+    except BaseException:
+        _ENCODERS.encoder = None
+        raise
 
 
 def decode_signed_payload(payload: bytes) -> Any:
     """Decode a payload whose signature already verified (C decoder), requiring that it
     re-encodes to the same bytes (shortest form, definite lengths, no trailing data)."""
     try:
-        value = cbor2.loads(payload, max_depth=4)  # indefinite lengths fail the re-encoding
-        canonical = cbor2.dumps(value) == payload
+        # cbor2.loads(payload, max_depth=4), reading the payload at once (loads reads each
+        # item from the stream); indefinite lengths fail the re-encoding.
+        value = cbor2.CBORDecoder(BytesIO(payload), read_size=4096, max_depth=4).decode()
+        canonical = encode_payload(value) == payload
     except Exception as exc:  # cbor2 raises many types on odd input
         raise CborError(f"payload is not CBOR: {exc}") from exc
     if not canonical:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from codes.b64 import b64u_decode, b64u_encode
 from codes.errors import KeyFormatError
@@ -43,6 +41,35 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _verifier(public_key: PublicKey) -> Callable[[bytes, bytes], None]:
+    """verify(signature, message) for a raw COSE/JWS signature; raises InvalidSignature."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        verify_der = public_key.verify
+
+        def verify_raw(signature: bytes, message: bytes) -> None:
+            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            verify_der(encode_dss_signature(r, s), message, _ECDSA)
+
+        return verify_raw
+    return public_key.verify
+
+
+def raw_signature(der: bytes) -> bytes:
+    """r||s (32 bytes each) of a DER ECDSA-Sig-Value as OpenSSL writes it for P-256: a
+    SEQUENCE with a short length holding two minimal INTEGERs of 1 to 33 bytes."""
+    r_end = 4 + der[3]
+    r, s = der[4:r_end], der[r_end + 2 :]
+    return r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0")
+
+
+def _signer(private_key: PrivateKey) -> Callable[[bytes], bytes]:
+    """sign(message) returning the raw COSE/JWS signature (r||s for ES256)."""
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        sign_der = private_key.sign
+        return lambda message: raw_signature(sign_der(message, _ECDSA))
+    return private_key.sign
+
+
 def compute_kid(public_key: PublicKey) -> bytes:
     """Key id: first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo."""
     spki = public_key.public_bytes(
@@ -54,7 +81,7 @@ def compute_kid(public_key: PublicKey) -> bytes:
 class VerificationKey:
     """A trusted public key with its kid, algorithm and optional not_after."""
 
-    __slots__ = ("_kid_b64", "alg", "kid", "not_after", "public_key")
+    __slots__ = ("_kid_b64", "_verify", "alg", "kid", "not_after", "public_key")
 
     def __init__(
         self,
@@ -65,6 +92,7 @@ class VerificationKey:
     ) -> None:
         self.public_key = public_key
         self.alg = _alg_of(public_key)
+        self._verify = _verifier(public_key)
         self.kid = compute_kid(public_key) if kid is None else bytes(kid)
         self.not_after = _aware(not_after)
         self._kid_b64 = b64u_encode(self.kid)
@@ -96,14 +124,7 @@ class VerificationKey:
         if len(signature) != 64:
             return False
         try:
-            pk = self.public_key
-            if isinstance(pk, ec.EllipticCurvePublicKey):
-                der = encode_dss_signature(
-                    int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-                )
-                pk.verify(der, message, _ECDSA)
-            else:
-                pk.verify(signature, message)
+            self._verify(signature, message)
         except InvalidSignature:
             return False
         return True
@@ -185,12 +206,13 @@ def _public_from_jwk(jwk: Any) -> PublicKey:
 class SigningKey:
     """A private signing key; its material never appears in repr/str."""
 
-    __slots__ = ("_private", "_verification", "alg", "kid", "not_after")
+    __slots__ = ("_private", "_sign", "_verification", "alg", "kid", "not_after")
 
     def __init__(self, private_key: PrivateKey, *, not_after: datetime | None = None) -> None:
         if not isinstance(private_key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
             raise KeyFormatError("only P-256 (ES256) and Ed25519 (EdDSA) keys are supported")
         self._private = private_key
+        self._sign = _signer(private_key)
         self._verification = VerificationKey(private_key.public_key(), not_after=not_after)
         self.alg = self._verification.alg
         self.kid = self._verification.kid
@@ -247,10 +269,7 @@ class SigningKey:
 
     def sign(self, message: bytes) -> bytes:
         """Sign message; return the raw COSE/JWS signature (r||s for ES256)."""
-        if isinstance(self._private, ec.EllipticCurvePrivateKey):
-            r, s = decode_dss_signature(self._private.sign(message, _ECDSA))
-            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return self._private.sign(message)
+        return self._sign(message)
 
     def __repr__(self) -> str:
         return f"SigningKey(alg={self.alg!r}, kid={self.kid_b64!r}, not_after={self.not_after!r})"

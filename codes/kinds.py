@@ -8,8 +8,10 @@ a health-code text whose signed claims still say "place" and the verifier refuse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as derived
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
@@ -44,6 +46,11 @@ class Field:
     choices: tuple[str, ...] = ()  # text / text_set: allowed values, canonical order
     min_value: int = 0  # uint
     max_value: int = 2**31 - 1  # uint
+    regex: re.Pattern[str] | None = derived(init=False, repr=False, compare=False)  # of pattern
+
+    def __post_init__(self) -> None:
+        regex = None if self.pattern is None else re.compile(self.pattern, re.ASCII)
+        object.__setattr__(self, "regex", regex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,17 @@ class Kind:
     claim_key: int
     fields: tuple[Field, ...]
     max_lifetime: timedelta
+    # Derived from the above, for the claims checks.
+    field_keys: frozenset[int] = derived(init=False, repr=False, compare=False)
+    required_keys: frozenset[int] = derived(init=False, repr=False, compare=False)
+    max_lifetime_seconds: float = derived(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_keys", frozenset(f.key for f in self.fields))
+        object.__setattr__(
+            self, "required_keys", frozenset(f.key for f in self.fields if f.required)
+        )
+        object.__setattr__(self, "max_lifetime_seconds", self.max_lifetime.total_seconds())
 
     def field(self, name: str) -> Field:
         """The field called name."""
@@ -112,6 +130,13 @@ class KindRegistry:
         for attr in ("name", "prefix", "claim_key"):
             if len({getattr(k, attr) for k in self._kinds}) != len(self._kinds):
                 raise ValueError(f"two kinds share a {attr}")
+        prefixes = [k.prefix for k in self._kinds]
+        if any(a != b and b.startswith(a) for a in prefixes for b in prefixes):
+            raise ValueError("one kind's prefix starts another's")
+        # At most one prefix starts any text: look each prefix length up.
+        self._by_prefix = {k.prefix: k for k in self._kinds}
+        self._by_claim_key = {k.claim_key: k for k in self._kinds}
+        self._prefix_lengths = tuple(sorted({len(p) for p in prefixes}))
 
     def __iter__(self) -> Iterator[Kind]:
         return iter(self._kinds)
@@ -122,10 +147,16 @@ class KindRegistry:
 
     def by_text(self, text: str) -> Kind | None:
         """The kind whose prefix starts text, if any."""
-        return next((k for k in self._kinds if text.startswith(k.prefix)), None)
+        for length in self._prefix_lengths:
+            kind = self._by_prefix.get(text[:length])
+            if kind is not None:
+                return kind
+        return None
 
     def by_claim_key(self, key: object) -> Kind | None:
         """The kind whose private claim key is key, if any."""
+        if type(key) is int:
+            return self._by_claim_key.get(key)
         return next((k for k in self._kinds if k.claim_key == key), None)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from codes.bundle import TrustBundle
-from codes.claims import Claims, claims_from_map, signed_kind
+from codes.claims import CLAIMS_TYPES, Claims, claim_values, signed_kind
 from codes.cose import decode_signed_payload, parse_sign1, sig_structure
 from codes.errors import (
     AlgorithmNotAllowed,
@@ -30,6 +30,7 @@ from codes.kinds import Kind
 from codes.text import decode_text
 
 DEFAULT_LEEWAY: Final = timedelta(seconds=60)
+_NO_LEEWAY: Final = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +62,8 @@ class VerificationResult:
     @classmethod
     def of(cls, code: VerifiedCode) -> VerificationResult:
         """The result for a code that verified."""
-        return cls(
-            valid=True,
-            reason=None,
-            color=getattr(code.claims, "color", None),
-            holder_name=getattr(code.claims, "holder_name", None),
-            id_last4=getattr(code.claims, "id_last4", None),
-            expires_at=code.expires_at,
-            code_id=code.claims.code_id,
-            kid=code.kid,
-            kind=code.kind.name,
+        return _valid(
+            code.kind, lambda name: getattr(code.claims, name, None), code.expires_at, code.kid
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,9 +81,26 @@ class VerificationResult:
         }
 
 
+def _valid(
+    kind: Kind, claim: Callable[[str], Any], expires_at: datetime, kid: str
+) -> VerificationResult:
+    """The result for a code that verified; claim(name) is its claim called name, or None."""
+    return VerificationResult(
+        valid=True,
+        reason=None,
+        color=claim("color"),
+        holder_name=claim("holder_name"),
+        id_last4=claim("id_last4"),
+        expires_at=expires_at,
+        code_id=claim("code_id"),
+        kid=kid,
+        kind=kind.name,
+    )
+
+
 def _leeway(value: timedelta | int) -> timedelta:
     lw = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    if lw < timedelta(0):
+    if lw < _NO_LEEWAY:
         raise ValueError("leeway must not be negative")
     return lw
 
@@ -111,7 +121,29 @@ def verify(
     COSE structure, alg allow-list, kid lookup, signature, signed kind, claims structure,
     iat/exp, revocation of (kind, subject). Only codes of `kinds` can be valid.
     """
-    if now.utcoffset() is None:
+    kind, values, expires_at, kid, alg = _verified(
+        text, bundle, kinds, now, leeway, algorithms, check_freshness
+    )
+    return _code(kind, values, expires_at, kid, alg)
+
+
+def _code(
+    kind: Kind, values: dict[str, Any], expires_at: datetime, kid: str, alg: str
+) -> VerifiedCode:
+    return VerifiedCode(kind, CLAIMS_TYPES[kind.name](**values), expires_at, kid, alg)
+
+
+def _verified(
+    text: object,
+    bundle: TrustBundle,
+    kinds: Collection[Kind],
+    now: datetime,
+    leeway: timedelta | int,
+    algorithms: Collection[str],
+    check_freshness: bool,
+) -> tuple[Kind, dict[str, Any], datetime, str, str]:
+    """verify() with the claims as claim_values(): what check() needs, without the objects."""
+    if now.tzinfo is not UTC and now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     lw = _leeway(leeway)
     if now < bundle.issued_at - lw:
@@ -130,33 +162,34 @@ def verify(
     if not candidates:
         raise UnknownKey("no trusted key for this kid")
     message = sig_structure(sign1.protected, sign1.payload)
-    key = next((k for k in candidates if k.verify(message, sign1.signature)), None)
-    if key is None:
+    for key in candidates:
+        if key.verify(message, sign1.signature):
+            break
+    else:
         raise BadSignature("signature does not verify")
     try:
         claims_map = decode_signed_payload(sign1.payload)
         kind = signed_kind(claims_map)
-        if kind is not None and kind not in kinds:
-            raise WrongKind(f"the signed claims are of a {kind.name} code")
-        if kind != prefix_kind:
-            raise ValueError("the text prefix does not match the signed kind")
-        claims = claims_from_map(claims_map, prefix_kind)
+        if kind is not prefix_kind:
+            if kind is not None and kind not in kinds:
+                raise WrongKind(f"the signed claims are of a {kind.name} code")
+            if kind != prefix_kind:
+                raise ValueError("the text prefix does not match the signed kind")
+        values = claim_values(claims_map, prefix_kind)
     except ValueError as exc:  # CborError is a ValueError
         raise MalformedCode(f"invalid claims: {exc}") from exc
-    expires_at = claims.expires_at
+    issued_at, expires_at = values["issued_at"], values["expires_at"]
     if key.not_after is not None and key.not_after < expires_at:
         expires_at = key.not_after
-    code = VerifiedCode(
-        kind=prefix_kind, claims=claims, expires_at=expires_at, kid=key.kid_b64, alg=alg
-    )
-    if claims.issued_at > now + lw:
-        raise CodeNotYetValid("code issued in the future", code=code)
+    fields = prefix_kind, values, expires_at, key.kid_b64, alg
+    if issued_at > now + lw:
+        raise CodeNotYetValid("code issued in the future", code=_code(*fields))
     if now >= expires_at + lw:
-        raise CodeExpired("code expired", code=code)
-    before = bundle.revoked_before(prefix_kind.name, claims.subject)
-    if before is not None and claims.issued_at < before:
-        raise CodeRevoked("code withdrawn by a revocation entry", code=code)
-    return code
+        raise CodeExpired("code expired", code=_code(*fields))
+    before = bundle.revoked_before(prefix_kind.name, values["subject"])
+    if before is not None and issued_at < before:
+        raise CodeRevoked("code withdrawn by a revocation entry", code=_code(*fields))
+    return fields
 
 
 def check(
@@ -171,14 +204,8 @@ def check(
 ) -> VerificationResult:
     """Like verify() but return a VerificationResult instead of raising for any code text."""
     try:
-        code = verify(
-            text,
-            bundle,
-            kinds=kinds,
-            now=now,
-            leeway=leeway,
-            algorithms=algorithms,
-            check_freshness=check_freshness,
+        kind, values, expires_at, kid, _alg = _verified(
+            text, bundle, kinds, now, leeway, algorithms, check_freshness
         )
     except VerificationError as exc:
         seen = exc.code
@@ -190,4 +217,4 @@ def check(
             kid=None if seen is None else seen.kid,
             kind=None if seen is None else seen.kind.name,
         )
-    return VerificationResult.of(code)
+    return _valid(kind, values.get, expires_at, kid)

@@ -1,6 +1,9 @@
-"""The strict CBOR decoder accepts our subset and rejects everything else."""
+"""The strict CBOR decoder accepts our subset and rejects everything else; the reused
+payload encoder writes what cbor2.dumps writes."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import cbor2
 import pytest
@@ -8,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codes.cbor import CborError, head, loads
+from codes.cose import encode_payload
 
 scalars = st.one_of(
     st.integers(min_value=-(2**64), max_value=2**64 - 1),
@@ -59,3 +63,29 @@ def test_head_matches_cbor2_shortest_form(arg: int) -> None:
 def test_rejects(data: bytes, why: str) -> None:
     with pytest.raises(CborError):
         loads(data)
+
+
+any_values = st.recursive(
+    st.one_of(scalars, st.floats(), st.booleans(), st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.integers(-70000, 10), st.text(max_size=5)), inner, max_size=4),
+        st.builds(cbor2.CBORTag, st.integers(0, 300), inner),
+    ),
+    max_leaves=12,
+)
+
+
+@given(any_values)
+def test_payload_encoder_writes_what_cbor2_dumps_writes(value: object) -> None:
+    assert encode_payload(value) == cbor2.dumps(value)
+
+
+def test_payload_encoder_keeps_nothing_from_a_failed_encoding() -> None:
+    cyclic: list[Any] = [1]
+    cyclic.append(cyclic)
+    value = {1: [2], 2: cyclic}
+    with pytest.raises(cbor2.CBOREncodeError):
+        encode_payload(value)
+    cyclic.pop()  # the same containers, no longer cyclic: they must encode now
+    assert encode_payload(value) == cbor2.dumps(value) == bytes.fromhex("a2018102028101")

@@ -28,7 +28,8 @@ from codes import (
 )
 from codes.base32 import b32decode, b32encode
 from codes.claims import claims_to_map
-from codes.keys import COSE_ALG_IDS
+from codes.cose import parse_sign1
+from codes.keys import COSE_ALG_IDS, COSE_ALG_NAMES
 
 HOUR = timedelta(hours=1)
 
@@ -143,6 +144,25 @@ def test_two_keys_sharing_a_kid(
     for keys in ((impostor, shared), (shared, impostor)):
         assert reason(text, replace(bundle, keys=keys), now) is None
     assert reason(text, replace(bundle, keys=(impostor,)), now) == "BAD_SIGNATURE"
+
+
+def test_cached_protected_headers_stay_with_their_key(
+    make_claims: Callable[..., Claims], now: datetime, bundle: TrustBundle
+) -> None:
+    """Parsed protected headers are cached by their bytes: codes of several keys, read in
+    turn, each keep their own kid and algorithm."""
+    keys = [
+        SigningKey.generate("ES256"),
+        SigningKey.generate("ES256"),
+        SigningKey.generate("EdDSA"),
+    ]
+    only_first = replace(bundle, keys=(keys[0].verification_key(),))
+    for _ in range(3):
+        for key in keys:
+            text = issue(make_claims(), key, kind=HEALTH)
+            sign1 = parse_sign1(b32decode(text[5:]))
+            assert (sign1.kid, COSE_ALG_NAMES[sign1.alg_id]) == (key.kid, key.alg)
+            assert reason(text, only_first, now) == (None if key is keys[0] else "UNKNOWN_KEY")
 
 
 def test_key_not_after_caps_validity(make_claims: Callable[..., Claims], now: datetime) -> None:

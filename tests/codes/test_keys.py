@@ -7,10 +7,15 @@ import pickle
 from datetime import UTC, datetime
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from codes import KeyFormatError, SigningKey, VerificationKey
 from codes.b64 import b64u_decode
+from codes.keys import raw_signature
+
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 @pytest.mark.parametrize("alg", ["ES256", "EdDSA"])
@@ -44,6 +49,44 @@ def test_public_key_round_trips_through_jwk_and_pem(alg: str) -> None:
         assert loaded.kid == key.kid and loaded.alg == alg
         assert loaded.verify(message, signature)
         assert not loaded.verify(message + b"!", signature)
+
+
+@pytest.mark.parametrize(
+    ("r", "s"),
+    [
+        (1, P256_ORDER - 1),  # 1-byte and 33-byte (top bit set) INTEGERs
+        (2**255, 2**248 - 1),  # 33 and 31 bytes
+        (2**247, 2**255 - 1),  # 31 and 32 bytes
+        (0x80, 0x7F),
+    ],
+)
+def test_raw_signature_from_der(r: int, s: int) -> None:
+    expected = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    assert raw_signature(encode_dss_signature(r, s)) == expected
+
+
+def test_es256_signatures_are_r_and_s_of_openssl_der(es_key: SigningKey) -> None:
+    public = es_key.verification_key().public_key
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    for i in range(300):  # about one r or s in 256 is shorter than 32 bytes
+        message = b"m%d" % i
+        signature = es_key.sign(message)
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        public.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
+
+
+@pytest.mark.parametrize("alg", ["ES256", "EdDSA"])
+def test_each_key_signs_and_verifies_with_its_own_material(alg: str) -> None:
+    """Signing and verifying functions are bound per key: interleaved use never mixes keys."""
+    first, second = SigningKey.generate(alg), SigningKey.generate(alg)
+    for _ in range(3):
+        for key, other in ((first, second), (second, first)):
+            signature = key.sign(b"message")
+            assert key.verification_key().verify(b"message", signature)
+            assert not other.verification_key().verify(b"message", signature)
+            # the same public key under another kid still verifies: the kid is only a label
+            relabelled = VerificationKey(key.verification_key().public_key, kid=other.kid)
+            assert relabelled.verify(b"message", signature)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from codes import (
     PLACE,
     Claims,
     IssueError,
+    KindRegistry,
     PassClaims,
     PlaceClaims,
     Reason,
@@ -118,3 +119,13 @@ def test_masked_names_always_fit_the_claim(name: str) -> None:
 def test_registry_lookups() -> None:
     assert KINDS.by_text("HCP1:ABC") is PLACE and KINDS.by_text("HCZ1:") is None
     assert KINDS.by_claim_key(-65539) is PASS and KINDS.by_name("health") is HEALTH
+    assert KINDS.by_claim_key(-65539.0) is PASS and KINDS.by_claim_key([]) is None
+
+
+def test_registry_prefixes_of_several_lengths() -> None:
+    short = replace(PASS, prefix="P:")
+    registry = KindRegistry((HEALTH, short))
+    assert registry.by_text("P:ABC") is short and registry.by_text("HCX1:ABC") is HEALTH
+    assert registry.by_text("P") is None and registry.by_text("HCP1:ABC") is None
+    with pytest.raises(ValueError, match="prefix"):  # "HCX1:..." would be of two kinds
+        KindRegistry((HEALTH, replace(PASS, prefix="HCX")))
