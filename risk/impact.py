@@ -72,6 +72,23 @@ def compare_colours(
     return result
 
 
+def impact_of_groups(
+    groups: Iterable[tuple[str, str, int, Iterable[Hashable]]], examples_per_transition: int = 5
+) -> Impact:
+    """The impact from counted groups: (colour before, colour after, how many people, the
+    first of them in person-id order), as a database computes it without listing everyone."""
+    result = Impact(examples_per_transition=examples_per_transition)
+    for was, becomes, count, people in groups:
+        result.before_counts[was] += count
+        result.after_counts[becomes] += count
+        if was != becomes:
+            key = f"{was}->{becomes}"
+            result.transitions[key] = result.transitions.get(key, 0) + count
+            shown = result.examples.setdefault(key, [])
+            shown.extend(list(people)[: examples_per_transition - len(shown)])
+    return result
+
+
 def impact(
     old: CompiledRuleSet,
     new: CompiledRuleSet,

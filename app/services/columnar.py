@@ -240,6 +240,51 @@ def _rows(session: Session, *, ruleset: RuleSet, now: datetime, validity: bool =
     ).subquery("hc_found")
 
 
+_CHANGES = """
+SELECT was, becomes, n, person_id FROM (
+  SELECT b.severity AS was, a.severity AS becomes, b.person_id AS person_id,
+         count(*) OVER (PARTITION BY b.severity, a.severity) AS n,
+         row_number() OVER (PARTITION BY b.severity, a.severity ORDER BY b.person_id) AS k
+  FROM hc_before b JOIN hc_after a ON a.person_id = b.person_id
+) hc_changes WHERE k <= :examples
+"""
+
+
+def colour_changes(
+    session: Session, *, old: RuleSet, new: RuleSet, now: datetime, examples: int
+) -> list[tuple[str, str, int, list[uuid.UUID]]]:
+    """How the loaded people's colours change from `old` to `new` at `now`: per (colour
+    before, colour after), how many, and the first `examples` person ids. Counted in the
+    database: only these few rows come back (raises ColumnarUnsupported)."""
+    conn = session.connection()
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
+        conn.execute(text("SET LOCAL jit = off"))
+    for name, ruleset in (("hc_before", old), ("hc_after", new)):
+        query = columnar_query(ruleset, dialect=conn.dialect.name, now=now, validity=False)
+        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        on_commit = " ON COMMIT DROP" if postgresql else ""
+        create = f"CREATE TEMPORARY TABLE {name}{on_commit} AS {query.sql}"
+        conn.execute(text(create).bindparams(**query.params))
+    rows = conn.execute(
+        text(_CHANGES)
+        .bindparams(examples=examples)
+        .columns(
+            literal_column("was", Integer),
+            literal_column("becomes", Integer),
+            literal_column("n", Integer),
+            literal_column("person_id", Uuid),
+        )
+    )
+    groups: dict[tuple[int, int], tuple[int, list[uuid.UUID]]] = {}
+    for was, becomes, count, pid in rows:
+        groups.setdefault((was, becomes), (count, []))[1].append(pid)
+    return [
+        (colour_of(was), colour_of(becomes), count, sorted(ids))
+        for (was, becomes), (count, ids) in sorted(groups.items())
+    ]
+
+
 def _results(rows: Any) -> dict[uuid.UUID, Result]:
     return {
         pid: Result(colour_of(int(rank)), None if until is None else from_ms(until))

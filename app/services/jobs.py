@@ -21,7 +21,7 @@ from app.services.recompute import COLUMNAR, PER_PERSON, recompute_range
 from app.states import JobKind, JobStatus
 from risk import Impact, impact
 from risk.errors import ColumnarUnsupported
-from risk.impact import compare_colours
+from risk.impact import impact_of_groups
 
 EXAMPLES = 5
 
@@ -185,10 +185,10 @@ def _dry_run(
     try:
         with session.begin_nested():
             columnar.load_inputs(session, where=part.clause)
-            before = columnar.evaluate(session, ruleset=old.ruleset, now=now, validity=False)
-            after = columnar.evaluate(session, ruleset=new.ruleset, now=now, validity=False)
-        pairs = ((pid, before[pid].color, after[pid].color) for pid in sorted(before))
-        return compare_colours(pairs, EXAMPLES), COLUMNAR
+            groups = columnar.colour_changes(
+                session, old=old.ruleset, new=new.ruleset, now=now, examples=EXAMPLES
+            )
+        return impact_of_groups(groups, EXAMPLES), COLUMNAR
     except ColumnarUnsupported as exc:
         people = people_with_facts(session, where=part.clause)
         return impact(old, new, people, now, EXAMPLES), f"{PER_PERSON} ({exc})"

@@ -22,6 +22,7 @@ from app.services.facts import people_with_facts
 from risk import assess, compile_ruleset, load_default_policy, parse_ruleset
 from risk.columnar import columnar_query
 from risk.errors import ColumnarUnsupported
+from risk.impact import compare_colours, impact_of_groups
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -263,6 +264,19 @@ def _agree(app: Flask, population: dict[str, Any], document: dict[str, Any]) -> 
                 expected.valid_until,
             ), (facts, document)
             assert colours[pid].color == expected.color  # the dry run's colour-only query
+        # a dry run from the default policy to this rule set, counted in the database, is the
+        # per-person comparison of the two (examples: the first ids of each transition)
+        default = parse_ruleset(_rename(load_default_policy(), codes))
+        groups = columnar.colour_changes(session, old=default, new=ruleset, now=NOW, examples=2)
+        pairs = (
+            (
+                pid,
+                assess(compile_ruleset(default), facts, NOW).color,
+                assess(compiled, facts, NOW).color,
+            )
+            for pid, facts in sorted(people_with_facts(session, where=where))
+        )
+        assert impact_of_groups(groups, 2) == compare_colours(pairs, 2), document
         session.rollback()
 
 
