@@ -49,9 +49,13 @@ def _person(session: Any, *, positive: bool, status: str | None, at: Any) -> uui
     return pid
 
 
+@pytest.mark.parametrize("in_chunk", [1000, 2], ids=["by-ids", "whole-selection"])
 def test_a_status_rewritten_after_the_read_is_kept(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, in_chunk: int
 ) -> None:
+    """Few changed people are locked by id; many (more than IN_CHUNK) by the chunk's own
+    selection: the guard holds either way."""
+    monkeypatch.setattr(recompute, "IN_CHUNK", in_chunk)
     c = app.extensions["healthcode"]
     now = utcnow()
     with c.db.session() as session:
