@@ -20,6 +20,7 @@ import os
 import sys
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,13 +117,8 @@ def main() -> int:
     applied = apply_ms(loaded, delta_gz, public)
     figure("delta_apply_ms", applied, "ms")
     figure("delta_apply_ratio_to_limit", applied / APPLY_LIMIT_MS, "x")
-    pruned = BundleDelta(
-        base_seq=1000,
-        seq=1060,
-        issued_at=NOW + timedelta(hours=1),
-        keys=keys,
-        revocations_added=added,
-        revocations_removed=tuple((r.kind, r.digest) for r in entries[-hourly:]),
+    pruned = replace(
+        delta, revocations_removed=tuple((r.kind, r.digest) for r in entries[-hourly:])
     )
     _raw, pruned_gz = served(sign_delta(pruned, root), 1061)
     figure("delta_with_prune_wire_bytes", len(pruned_gz), "bytes")

@@ -57,19 +57,8 @@ def compare_colours(
     pairs: Iterable[tuple[Hashable, str, str]], examples_per_transition: int = 5
 ) -> Impact:
     """The impact of known colours: (person id, colour before, colour after) per person."""
-    result = Impact(examples_per_transition=examples_per_transition)
-    before, after = result.before_counts, result.after_counts
-    transitions, examples = result.transitions, result.examples
-    for person_id, was, becomes in pairs:
-        before[was] += 1
-        after[becomes] += 1
-        if was != becomes:
-            key = f"{was}->{becomes}"
-            transitions[key] = transitions.get(key, 0) + 1
-            shown = examples.setdefault(key, [])
-            if len(shown) < examples_per_transition:
-                shown.append(person_id)
-    return result
+    groups = ((was, becomes, 1, (person_id,)) for person_id, was, becomes in pairs)
+    return impact_of_groups(groups, examples_per_transition)
 
 
 def impact_of_groups(

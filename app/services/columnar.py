@@ -225,13 +225,17 @@ def load_inputs(session: Session, *, where: Where) -> int:
     return int(conn.execute(select(func.count()).select_from(PEOPLE)).scalar_one())
 
 
+def _without_jit(conn: Any) -> None:
+    """JIT-compiling a rule query's many expressions costs seconds and saves milliseconds."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL jit = off"))
+
+
 def _rows(session: Session, *, ruleset: RuleSet, now: datetime, validity: bool = True) -> Any:
     """The rule set's columnar query over the loaded inputs, as a subquery."""
     conn = session.connection()
     query = columnar_query(ruleset, dialect=conn.dialect.name, now=now, validity=validity)
-    if conn.dialect.name == "postgresql":
-        # JIT-compiling the query's many expressions costs seconds and saves milliseconds
-        conn.execute(text("SET LOCAL jit = off"))
+    _without_jit(conn)
     found = text(query.sql).bindparams(**query.params)
     return found.columns(
         literal_column("person_id", Uuid),
@@ -257,13 +261,11 @@ def colour_changes(
     before, colour after), how many, and the first `examples` person ids. Counted in the
     database: only these few rows come back (raises ColumnarUnsupported)."""
     conn = session.connection()
-    postgresql = conn.dialect.name == "postgresql"
-    if postgresql:
-        conn.execute(text("SET LOCAL jit = off"))
+    _without_jit(conn)
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
     for name, ruleset in (("hc_before", old), ("hc_after", new)):
         query = columnar_query(ruleset, dialect=conn.dialect.name, now=now, validity=False)
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
-        on_commit = " ON COMMIT DROP" if postgresql else ""
         create = f"CREATE TEMPORARY TABLE {name}{on_commit} AS {query.sql}"
         conn.execute(text(create).bindparams(**query.params))
     rows = conn.execute(
@@ -286,9 +288,10 @@ def colour_changes(
 
 
 def _results(rows: Any) -> dict[uuid.UUID, Result]:
+    """Results from (person_id, severity, valid_until ms[, stored computed_at]) rows."""
     return {
-        pid: Result(colour_of(int(rank)), None if until is None else from_ms(until))
-        for pid, rank, until in rows
+        pid: Result(colour_of(int(rank)), None if until is None else from_ms(until), *stored)
+        for pid, rank, until, *stored in rows
     }
 
 
@@ -321,7 +324,4 @@ def changed(session: Session, *, ruleset: RuleSet, now: datetime) -> dict[uuid.U
             )
         )
     )
-    return {
-        pid: Result(colour_of(int(rank)), None if until is None else from_ms(until), stored_at)
-        for pid, rank, until, stored_at in session.execute(query)
-    }
+    return _results(session.execute(query))

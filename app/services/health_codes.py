@@ -88,9 +88,11 @@ def _known(
     return person, of_row(status), revocation, code
 
 
-def _reusable(code: IssuedCode | None, revocation: CodeRevocation | None) -> bool:
-    """A code found by `_known` can be handed out again unless a revocation withdrew it."""
-    return code is not None and (revocation is None or code.issued_at >= revocation.before)
+def _reusable(code: IssuedCode | None, revocation: CodeRevocation | None) -> IssuedCode | None:
+    """The code found by `_known`, unless a revocation withdrew it: it is handed out again."""
+    if code is None or (revocation is not None and code.issued_at < revocation.before):
+        return None
+    return code
 
 
 def current_code(
@@ -107,14 +109,14 @@ def current_code(
     person, status, revocation, existing = _known(session, person_id=actor.person_id, now=now)
     if person is None or person.identity_proven_at is None:
         raise not_verified(settings)
-    if _reusable(existing, revocation):
-        return existing  # type: ignore[return-value]
+    if reused := _reusable(existing, revocation):
+        return reused
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
         session.expire_all()
         _, status, revocation, existing = _known(session, person_id=person.id, now=now)
-        if _reusable(existing, revocation):
-            return existing  # type: ignore[return-value]
+        if reused := _reusable(existing, revocation):
+            return reused
     record, key = keyring.active(session)
     issued_at = datetime.fromtimestamp(int(now.timestamp()), UTC)
     if revocation is not None and revocation.before > issued_at:

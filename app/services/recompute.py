@@ -196,6 +196,7 @@ def _not_rewritten(
         selections = [where]
     else:
         selections = [_in(ids[start : start + IN_CHUNK]) for start in range(0, len(ids), IN_CHUNK)]
+    lock = session.get_bind().dialect.name == "postgresql"
     stored: dict[uuid.UUID, datetime | None] = {}
     for selected in selections:
         query = (
@@ -204,7 +205,7 @@ def _not_rewritten(
             .where(selected(Person.id))
             .order_by(Person.id)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if lock:
             query = query.with_for_update(of=Person)
         stored.update((pid, at) for pid, at in session.execute(query))
     return {
