@@ -77,7 +77,7 @@ def test_resident_sees_green_then_red_without_reload(
     expect(page.locator("#color-word")).to_have_text("GREEN")
     expect(page.locator("#holder")).to_have_text("Z**** S**")
     expect(page.locator("#countdown")).to_contain_text("left")
-    page.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+    assert page.locator("#qr").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     snap(page, "resident-green")
 
     official = staff_token(live_url, make_staff("official"))

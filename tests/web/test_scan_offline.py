@@ -60,7 +60,10 @@ def paste(page: Any, text: str) -> dict[str, str]:
 
 
 def answer(page: Any) -> dict[str, str]:
-    page.wait_for_function("document.getElementById('answer').dataset.tone")
+    from playwright.sync_api import expect
+
+    # wait_for_function polls with eval, which the page's CSP refuses: expect polls from outside
+    expect(page.locator("#answer")).to_have_attribute("data-tone", re.compile(r"."))
     return {
         "tone": page.locator("#answer").get_attribute("data-tone"),
         "word": page.locator("#answer-word").inner_text(),
@@ -153,7 +156,7 @@ def test_scanner_verifies_offline_after_sync(
         page.reload()
         expect(page.locator("#net-state")).to_have_text("Offline")
         expect(page.locator("#scan-view")).to_be_visible()
-        page.wait_for_function("document.body.dataset.ready === '1'")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
 
         genuine = scan(page, code_b["code"])
         assert genuine["tone"] == "green" and genuine["word"] == "GREEN", genuine

@@ -69,6 +69,7 @@ def test_venue_mode_offline_then_upload(
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_url}/scan/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")  # start-up moves the focus
     page.get_by_label("User name").fill(operator)
     page.get_by_label("Password").fill("password-123")
     page.get_by_role("button", name="Log in and sync").click()

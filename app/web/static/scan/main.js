@@ -55,16 +55,24 @@ function wireVenue() {
     event.preventDefault();
     const error = $("venue-error");
     error.hidden = true;
+    let failure = null;
     try {
       if (!scanner.bundle) throw new Refused("BUNDLE_STALE", "no trust data");
       venue = await chooseVenue($("venue-code").value, scanner.bundle);
       $("venue-code").value = "";
     } catch (err) {
-      error.textContent = err instanceof Refused ? t(`reason.${err.reason}`) : err.message;
-      error.hidden = false;
+      failure = err instanceof Refused ? t(`reason.${err.reason}`) : err.message;
     }
     await showVenue();
-    $("code-input").focus();
+    // The answer and the focus change together, last: a refused code stays in its field to
+    // be corrected; a chosen venue hands the keyboard back to the code field.
+    if (failure === null) {
+      $("code-input").focus();
+    } else {
+      error.textContent = failure;
+      error.hidden = false;
+      $("venue-code").focus();
+    }
   });
   $("venue-leave").addEventListener("click", async () => {
     venue = null;
