@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.cli import register_cli
 from app.config import Settings
 from app.db import Database, utcnow
 from app.extensions import Container, HealthcodeFlask, close_request, limiter
+from app.live_cache import LiveCache, watch
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
 from app.services.keys import Keyring
@@ -57,15 +59,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         socket_connect_timeout=settings.redis_timeout,
         health_check_interval=30,
     )
+    db = Database(settings.database_url)
+    live = LiveCache(
+        redis,
+        channel=f"healthcode:stale:{hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]}",
+        max_age=settings.live_cache_seconds,
+    )
+    watch(db.sessionmaker, live)
     c = Container(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db,
         redis=redis,
         api=api,
         sms=make_sms_backend(settings, None if settings.production else redis),
         clock=utcnow,
         keyring=Keyring(settings.key_passphrase),
         relay=Relay(redis, settings.queue_name),
+        live=live,
     )
     app.extensions["healthcode"] = c
     init_request_logging(app)

@@ -75,6 +75,7 @@ class Settings:
     feed_retention_days: int = 90  # feed records received longer ago are purged (> look-back)
     queue_name: str = "healthcode"
     redis_timeout: float = 1.0  # seconds for every Redis call: a frozen Redis fails fast
+    live_cache_seconds: float = 30.0  # hot reads kept in memory at most this long (0: off)
     outbox_lease: int = 15  # a running outbox job renews its lease; once it lapses, re-sent
     heartbeat_dir: str = str(INSTANCE_DIR / "heartbeat")  # worker/scheduler liveness files
     outbox_stale_after: int = 600

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from app.config import Settings
     from app.db import Database
+    from app.live_cache import LiveCache
     from app.services.keys import Keyring
     from app.services.outbox import Relay
     from app.sms import SmsBackend
@@ -52,6 +53,7 @@ class Container:
     clock: Callable[[], datetime]
     keyring: Keyring
     relay: Relay
+    live: LiveCache
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work for a job or a command: committed (then acted on) at the end."""

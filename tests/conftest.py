@@ -95,6 +95,7 @@ def _session_app(app_factory: Callable[..., Flask]) -> Flask:
 
 def _wipe(app: Flask) -> None:
     from app.db import Base
+    from app.live_cache import EVERYTHING
 
     container = app.extensions["healthcode"]
     engine = container.db.engine
@@ -107,6 +108,7 @@ def _wipe(app: Flask) -> None:
             for table in tables:
                 conn.execute(table.delete())
     container.redis.flushdb()
+    container.live.drop([EVERYTHING])  # the rows it cached are gone without a commit saying so
 
 
 @pytest.fixture

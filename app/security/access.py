@@ -55,7 +55,8 @@ def authenticate() -> Principal:
     token = _bearer_token()
     if token is None:
         raise AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
-    principal = resolve_bearer(db_session(), settings=container().settings, token=token)
+    c = container()
+    principal = resolve_bearer(db_session(), live=c.live, settings=c.settings, token=token)
     principal = replace(principal, request_id=g.get("request_id"))
     g.principal = principal
     g.principal_label = principal.label

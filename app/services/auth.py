@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import live_cache
 from app.config import Settings
 from app.errors import AuthenticationFailed, FieldError, InvalidInput
+from app.live_cache import MISS, LiveCache
 from app.models import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.principal import ActorKind, Principal
 from app.security.hashing import keyed_hash, token_hash, verify_password
@@ -252,19 +254,50 @@ def logout(session: Session, *, refresh: str, now: datetime) -> None:
     session.flush()
 
 
-def resolve_bearer(session: Session, *, settings: Settings, token: str) -> Principal:
+@dataclass(frozen=True)
+class Standing:
+    """What an access token's check needs of its account (kept in the live cache)."""
+
+    active: bool
+    role: str
+    tokens_valid_from: datetime | None
+    person_id: uuid.UUID | None
+
+
+def _standing(session: Session, *, live: LiveCache, account_id: uuid.UUID) -> Standing | None:
+    """The account's standing (live cache, dropped when the account changes; else one read)."""
+    tag = live_cache.account(account_id)
+    kept = live.get(tag, "standing", session=session)
+    if kept is not MISS:
+        return kept  # type: ignore[no-any-return]
+    token = live.token()
+    row = session.get(Account, account_id)
+    standing = (
+        None
+        if row is None
+        else Standing(row.active, row.role, row.tokens_valid_from, row.person_id)
+    )
+    live.put(tag, "standing", standing, token=token, session=session)
+    return standing
+
+
+def resolve_bearer(
+    session: Session, *, live: LiveCache, settings: Settings, token: str
+) -> Principal:
     """Turn a bearer credential (JWT or API key) into a principal, checking it is live."""
     if token.startswith(API_KEY_PREFIX):
         return _resolve_api_key(session, token=token)
     claims = read_access_token(settings.secret_key, settings.issuer, token)
     if claims is None:
         raise AuthenticationFailed("The access token is invalid or expired.")
-    account = session.get(Account, claims.account_id)
+    account = _standing(session, live=live, account_id=claims.account_id)
     if account is None or not account.active or account.role != claims.role:
         raise AuthenticationFailed("The account is disabled or no longer exists.")
     if account.tokens_valid_from is not None and claims.issued_at < account.tokens_valid_from:
         raise AuthenticationFailed("This token was issued before the account was disabled.")
-    return Principal(ActorKind.ACCOUNT, account.id, role=account.role, person_id=account.person_id)
+    return Principal(
+        ActorKind.ACCOUNT, claims.account_id, role=account.role, person_id=account.person_id
+    )
 
 
 def _resolve_api_key(session: Session, *, token: str) -> Principal:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.errors import Conflict, NotFound
-from app.models import CheckIn, IssuedCode, LabTest, Person, Venue
+from app.live_cache import LiveCache
+from app.models import CheckIn, LabTest, Person, Venue
 from app.models.venues import MAX_STAY
 from app.principal import Principal
 from app.services import health_codes, outbox, place_codes
@@ -30,7 +31,7 @@ class CheckInResult:
     venue: Venue
     created: bool
     color: str
-    code: IssuedCode
+    code: health_codes.ShownCode
     decision: EntryDecision
 
 
@@ -72,6 +73,7 @@ def _recompute(session: Session, *, person_id: uuid.UUID, now: datetime) -> None
 def check_in(
     session: Session,
     *,
+    live: LiveCache,
     keyring: Keyring,
     settings: Settings,
     actor: Principal,
@@ -128,7 +130,7 @@ def check_in(
         session.flush()
         _recompute(session, person_id=person.id, now=now)
     code = health_codes.current_code(
-        session, keyring=keyring, settings=settings, actor=actor, now=now
+        session, live=live, keyring=keyring, settings=settings, actor=actor, now=now
     )
     return CheckInResult(recent, venue, created, color, code, decision)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import ordered_ids
 from app.errors import FieldError, InvalidInput
+from app.live_cache import LiveCache
 from app.models import CheckIn, IssuedCode, Venue, VenueEntry
 from app.principal import Principal
 from app.services import health_codes, place_codes
@@ -39,10 +40,17 @@ def _hint(name: str | None, last4: str | None) -> str | None:
 
 
 def check_online(
-    session: Session, *, keyring: Keyring, actor: Principal, venue: Venue, text: str, now: datetime
+    session: Session,
+    *,
+    live: LiveCache,
+    keyring: Keyring,
+    actor: Principal,
+    venue: Venue,
+    text: str,
+    now: datetime,
 ) -> VenueEntry:
     """Verify a person's health code online, apply the venue policy, keep the decision."""
-    result = health_codes.verify_online(session, keyring=keyring, text=text, now=now)
+    result = health_codes.verify_online(session, live=live, keyring=keyring, text=text, now=now)
     policy = place_codes.policy_of(venue)
     tested = None
     if result.valid and result.code_id is not None and policy.test_within_hours is not None:

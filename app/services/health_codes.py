@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app import metrics
+from app import live_cache, metrics
 from app.config import Settings
 from app.errors import FieldError, InvalidInput
+from app.live_cache import KEYS, MISS, LiveCache
 from app.models import CodeRevocation, IssuedCode, KeyRecord, Person, PersonStatus
 from app.principal import Principal
 from app.services.keys import ACTIVE, RETIRED, Keyring, verifying_key_rows
@@ -95,28 +96,86 @@ def _reusable(code: IssuedCode | None, revocation: CodeRevocation | None) -> Iss
     return code
 
 
+@dataclass(frozen=True)
+class ShownCode:
+    """A resident's code as handed out: the issued row's public fields (kept in the live
+    cache, so never an ORM object)."""
+
+    id: str
+    text: str
+    color: str
+    ruleset_version: int
+    kid: str
+    issued_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, row: IssuedCode) -> ShownCode:
+        return cls(
+            row.id, row.text, row.color, row.ruleset_version, row.kid, row.issued_at, row.expires_at
+        )
+
+
 def current_code(
-    session: Session, *, keyring: Keyring, settings: Settings, actor: Principal, now: datetime
-) -> IssuedCode:
+    session: Session,
+    *,
+    live: LiveCache,
+    keyring: Keyring,
+    settings: Settings,
+    actor: Principal,
+    now: datetime,
+) -> ShownCode:
     """The resident's unexpired code for their current colour, issuing one if needed.
 
-    Handing out a code already issued is one read and writes nothing. Issuing one first waits
-    for a recompute holding the person's row (PostgreSQL), then reads again: a code is never
-    signed from a colour that is being replaced.
+    A code already handed out comes from the live cache (dropped when the person's status,
+    revocation, identity or codes change, or a key does); else it is one read that writes
+    nothing. Issuing one first waits for a recompute holding the person's row (PostgreSQL),
+    then reads again: a code is never signed from a colour that is being replaced.
     """
     if actor.person_id is None:
         raise not_verified(settings)
+    tag = live_cache.person(actor.person_id)
+    kept = live.get(tag, "code", session=session)
+    if kept is not MISS and kept.expires_at > now + MIN_REMAINING:
+        return kept  # type: ignore[no-any-return]
+    token = live.token()
     person, status, revocation, existing = _known(session, person_id=actor.person_id, now=now)
     if person is None or person.identity_proven_at is None:
         raise not_verified(settings)
     if reused := _reusable(existing, revocation):
-        return reused
+        shown = ShownCode.of(reused)
+        live.put(tag, "code", shown, token=token, session=session)
+        return shown
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(Person.id).where(Person.id == person.id).with_for_update(read=True))
         session.expire_all()
         _, status, revocation, existing = _known(session, person_id=person.id, now=now)
         if reused := _reusable(existing, revocation):
-            return reused
+            return ShownCode.of(reused)
+    return ShownCode.of(
+        _issue(
+            session,
+            keyring=keyring,
+            settings=settings,
+            person=person,
+            status=status,
+            revocation=revocation,
+            now=now,
+        )
+    )
+
+
+def _issue(
+    session: Session,
+    *,
+    keyring: Keyring,
+    settings: Settings,
+    person: Person,
+    status: CurrentColor,
+    revocation: CodeRevocation | None,
+    now: datetime,
+) -> IssuedCode:
+    """Sign and store a new code for the person's stored colour (not committed)."""
     record, key = keyring.active(session)
     issued_at = datetime.fromtimestamp(int(now.timestamp()), UTC)
     if revocation is not None and revocation.before > issued_at:
@@ -152,17 +211,18 @@ def current_code(
     return code
 
 
-def code_image(session: Session, *, code: IssuedCode, kind: str) -> bytes:
+def code_image(session: Session, *, code: ShownCode, kind: str) -> bytes:
     """The PNG or SVG of a code, rendered on first request and stored with it."""
+    row = session.get_one(IssuedCode, code.id)
     if kind == "png":
-        if code.png is None:
-            code.png = qr.render_png(code.text)
+        if row.png is None:
+            row.png = qr.render_png(row.text)
             session.flush()
-        return code.png
-    if code.svg is None:
-        code.svg = qr.render_svg(code.text)
+        return row.png
+    if row.svg is None:
+        row.svg = qr.render_svg(row.text)
         session.flush()
-    return code.svg.encode()
+    return row.svg.encode()
 
 
 def _verified(
@@ -176,48 +236,50 @@ def _verified(
         return None
 
 
-@cache
-def _live_query() -> Select[uuid.UUID, datetime | None, dict[str, Any], datetime | None]:
-    """The statement `_live_state` runs (built once)."""
-    cut_off = (
-        select(CodeRevocation.before)
-        .where(CodeRevocation.person_id == bindparam("person_id"))
-        .scalar_subquery()
+def _live_keys(
+    session: Session, *, live: LiveCache, keyring: Keyring
+) -> tuple[VerificationKey, ...]:
+    """The keys that verify codes now (live cache, else one read)."""
+    kept = live.get(KEYS, "code", session=session)
+    if kept is not MISS:
+        return kept  # type: ignore[no-any-return]
+    token = live.token()
+    keys = tuple(keyring.public_key(*row) for row in session.execute(verifying_key_rows()))
+    live.put(KEYS, "code", keys, token=token, session=session)
+    return keys
+
+
+def _cut_off(session: Session, *, live: LiveCache, person_id: uuid.UUID | None) -> datetime | None:
+    """The cut-off of the person's revocation, if any (live cache, else one indexed read)."""
+    if person_id is None:
+        return None
+    tag = live_cache.person(person_id)
+    kept = live.get(tag, "cut_off", session=session)
+    if kept is not MISS:
+        return kept  # type: ignore[no-any-return]
+    token = live.token()
+    cut_off = session.scalar(
+        select(CodeRevocation.before).where(CodeRevocation.person_id == person_id)
     )
-    return verifying_key_rows().add_columns(cut_off)
-
-
-def _live_state(
-    session: Session, *, keyring: Keyring, code: VerifiedCode | None
-) -> tuple[tuple[VerificationKey, ...], datetime | None]:
-    """One read: the keys that verify codes now, and the cut-off of the code holder's
-    revocation if any."""
-    person_id = person_of(code.claims.subject) if code is not None else None
-    rows = session.execute(_live_query(), {"person_id": person_id}).all()
-    keys = tuple(keyring.public_key(key_id, not_after, jwk) for key_id, not_after, jwk, _ in rows)
-    return keys, rows[0][3] if rows else None
+    live.put(tag, "cut_off", cut_off, token=token, session=session)
+    return cut_off
 
 
 def verify_online(
-    session: Session, *, keyring: Keyring, text: str, now: datetime
+    session: Session, *, live: LiveCache, keyring: Keyring, text: str, now: datetime
 ) -> VerificationResult:
     """Verify a code against the live keys and the holder's live revocation state.
 
-    One read (the live keys and the holder's revocation). The code is first verified with the
-    keys of the previous call (its subject names the revocation to read), and again in the
-    rare case the live keys differ.
+    Both come from the live cache, which a key change or a revocation empties at once; a
+    holder not seen lately costs one indexed read.
     """
-    guess = keyring.code_keys_seen
-    code = _verified(guess, text=text, now=now)
-    keys, cut_off = _live_state(session, keyring=keyring, code=code)
-    if keys != guess:
-        keyring.code_keys_seen = keys
-        code = _verified(keys, text=text, now=now)
-        if code is not None:
-            _, cut_off = _live_state(session, keyring=keyring, code=code)
+    keys = _live_keys(session, live=live, keyring=keyring)
+    code = _verified(keys, text=text, now=now)
     if code is None:  # check() says why
-        live = TrustBundle(0, now, keys)
-        return check(text, live, kinds=[HEALTH], now=now, check_freshness=False)
+        return check(
+            text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
+        )
+    cut_off = _cut_off(session, live=live, person_id=person_of(code.claims.subject))
     if cut_off is None or code.claims.issued_at >= cut_off:
         return VerificationResult.of(code)
     revoked = TrustBundle(0, now, keys, (Revocation(HEALTH.name, code.claims.subject, cut_off),))

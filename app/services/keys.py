@@ -40,8 +40,6 @@ class Keyring:
         self._cache: dict[uuid.UUID, SigningKey] = {}
         self._public: dict[tuple[uuid.UUID, datetime | None], VerificationKey] = {}
         self._lock = threading.Lock()
-        self.code_keys_seen: tuple[VerificationKey, ...] = ()
-        """The code-verifying keys of the last online verification: the first guess of the next."""
 
     def verification_key(self, record: KeyRecord) -> VerificationKey:
         """The public key of a record, with its current not-after (cached)."""

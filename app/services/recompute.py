@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app import live_cache
 from app.config import Settings
 from app.models import Person, PersonStatus, StatusChange
 from app.services import columnar, exposures, rulesets, trust
@@ -132,6 +133,7 @@ def _apply(
         )
     if without:  # existing rows keeping their `since`
         copy_update(session, model=PersonStatus, rows=without, keys=["person_id"], update=cols)
+    live_cache.stale(session, (live_cache.person(row["person_id"]) for row in rows))
     if changes:
         session.connection().execute(insert(StatusChange), changes)
     trust.revoke_people(

@@ -11,8 +11,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app import live_cache
 from app.config import Settings
 from app.errors import FieldError, InvalidInput, NotFound
+from app.live_cache import MISS, TRUST, LiveCache
 from app.models import CodeRevocation, IssuedCode, Person, TrustChange
 from app.principal import Principal
 from app.services import audit
@@ -167,9 +169,15 @@ def holders(session: Session, *, person_ids: list[uuid.UUID], now: datetime) -> 
     return [pid for pid in person_ids if pid in found]
 
 
-def state_etag(session: Session, *, now: datetime) -> str:
-    """The ETag the bundle (or any delta) would have now: one indexed read, no signing."""
-    return _etag(current_seq(session), _signed_time(now))
+def state_etag(session: Session, *, live: LiveCache, now: datetime) -> str:
+    """The ETag the bundle (or any delta) would have now: no signing, and the sequence
+    number from the live cache (dropped by every trust change) or one indexed read."""
+    seq = live.get(TRUST, "seq", session=session)
+    if seq is MISS:
+        token = live.token()
+        seq = current_seq(session)
+        live.put(TRUST, "seq", seq, token=token, session=session)
+    return _etag(seq, _signed_time(now))
 
 
 def revoke_people(
@@ -206,6 +214,7 @@ def revoke_people(
         for pid in person_ids
     ]
     session.connection().execute(_never_lower(session), rows)
+    live_cache.stale(session, map(live_cache.person, person_ids))
 
 
 def withdraw_codes(
@@ -233,6 +242,7 @@ def prune(session: Session, *, now: datetime) -> int:
         .where(CodeRevocation.drop_after <= now)
         .returning(CodeRevocation.person_id)
     ).all()
+    live_cache.stale(session, map(live_cache.person, expired))
     for person_id in expired:
         session.add(TrustChange(kind="revocation_dropped", subject=subject_of(person_id), at=now))
     session.flush()

@@ -36,6 +36,7 @@ class CheckIns(MethodView):
         c = container()
         result = checkins.check_in(
             db_session(),
+            live=c.live,
             keyring=c.keyring,
             settings=c.settings,
             actor=current_principal(),

@@ -11,7 +11,7 @@ from app.api.blueprint import Blueprint
 from app.api.common import StatusSchema, language
 from app.api.me.schemas import CodeSchema, HistorySchema, ProfileInputSchema, ProfileSchema
 from app.extensions import container, db_session, now
-from app.models import IssuedCode, Person, Role
+from app.models import Person, Role
 from app.security.access import allow, current_principal
 from app.services import health_codes, persons, residents
 
@@ -46,10 +46,15 @@ class Profile(MethodView):
         )
 
 
-def _current() -> IssuedCode:
+def _current() -> health_codes.ShownCode:
     c = container()
     return health_codes.current_code(
-        db_session(), keyring=c.keyring, settings=c.settings, actor=current_principal(), now=now()
+        db_session(),
+        live=c.live,
+        keyring=c.keyring,
+        settings=c.settings,
+        actor=current_principal(),
+        now=now(),
     )
 
 
@@ -71,7 +76,7 @@ def _image(kind: str, mimetype: str) -> Response:
 class Code(MethodView):
     @allow(Role.RESIDENT)
     @blp.response(200, CodeSchema)
-    def get(self) -> IssuedCode:
+    def get(self) -> health_codes.ShownCode:
         """Your current code: reused while valid for your colour, else newly issued."""
         return _current()
 

@@ -57,7 +57,7 @@ class Trust(MethodView):
         Served gzip-compressed to clients that accept it; 304 costs one indexed read.
         """
         c = container()
-        etag = trust.state_etag(db_session(), now=now())
+        etag = trust.state_etag(db_session(), live=c.live, now=now())
         if _not_modified(etag):
             return _response(current_app.response_class(status=304), etag)
         if "since" in query:

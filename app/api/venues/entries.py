@@ -44,6 +44,7 @@ class Entries(MethodView):
         venue = venues.for_door(db_session(), actor=actor, venue_id=venue_id)
         return entries.check_online(
             db_session(),
+            live=container().live,
             keyring=container().keyring,
             actor=actor,
             venue=venue,
