@@ -7,6 +7,10 @@ together with received_at, and the ingest keeps it unique across partitions (a t
 advisory lock per source, then a look-up: `app/services/feeds.py`). SQLite keeps the plain unique
 (source_id, record_id) and one table each; its primary key stays `id` (Alembic compares no
 primary keys). Partitions are not in the metadata: `include_object` hides them from Alembic.
+
+On PostgreSQL each table's person index INCLUDEs the columns a person's facts (and the columnar
+evaluator's inputs, `app/services/columnar.py`) read: a chunk of people is then read by an
+index-only scan of one index range, not from heap pages scattered in upload order.
 """
 
 from __future__ import annotations
@@ -84,7 +88,12 @@ class LabTest(Base):
 
     __tablename__ = "lab_tests"
     __table_args__ = (
-        Index("ix_lab_tests_person_sampled", "person_id", "sampled_at"),
+        Index(
+            "ix_lab_tests_person_sampled",
+            "person_id",
+            "sampled_at",
+            postgresql_include=["record_id", "kind", "result"],
+        ),
         *_record_key("lab_tests"),
     )
 
@@ -104,7 +113,11 @@ class Stay(Base):
 
     __tablename__ = "stays"
     __table_args__ = (
-        Index("ix_stays_person_id", "person_id"),
+        Index(
+            "ix_stays_person_id",
+            "person_id",
+            postgresql_include=["id", "record_id", "region_code", "arrived_at", "departed_at"],
+        ),
         Index("ix_stays_region_arrived", "region_code", "arrived_at"),
         *_record_key("stays"),
     )
@@ -125,7 +138,12 @@ class ContactEvent(Base):
 
     __tablename__ = "contact_events"
     __table_args__ = (
-        Index("ix_contact_events_person_exposed", "person_id", "exposed_at"),
+        Index(
+            "ix_contact_events_person_exposed",
+            "person_id",
+            "exposed_at",
+            postgresql_include=["record_id", "kind"],
+        ),
         *_record_key("contact_events"),
     )
 
