@@ -79,6 +79,13 @@ _TAGS: dict[type, Callable[[Any], Tag]] = {
 
 _caches: dict[str, weakref.WeakSet[LiveCache]] = {}
 _caches_lock = threading.Lock()
+_origins: dict[int, str] = {}
+
+
+def _origin() -> str:
+    """This process's name on the channel (its own drops were applied at commit already)."""
+    pid = os.getpid()
+    return _origins.setdefault(pid, f"{pid}:{uuid.uuid4().hex}")
 
 
 class LiveCache:
@@ -162,7 +169,8 @@ class LiveCache:
         for cache in local:
             cache.drop(tags)
         try:
-            self._redis.publish(self.channel, json.dumps(sorted(tags)))
+            message = {"origin": _origin(), "tags": sorted(tags)}
+            self._redis.publish(self.channel, json.dumps(message))
         except Exception:  # other processes' entries then age out (max_age)
             log.exception("could not publish %d stale tags", len(tags))
 
@@ -208,7 +216,7 @@ class LiveCache:
                         self._set_subscribed(True)
                         pause = 0.1
                     elif message["type"] == "message":
-                        self.drop(tuple(tag) for tag in json.loads(message["data"]))
+                        self._received(json.loads(message["data"]))
             except Exception as exc:  # Redis away: answer nothing from memory until back
                 self._set_subscribed(False)
                 log.warning("live cache listener lost Redis (%s); retrying", exc)
@@ -216,6 +224,10 @@ class LiveCache:
                 pause = min(pause * 2, 5.0)
             finally:
                 pubsub.close()
+
+    def _received(self, message: dict[str, Any]) -> None:
+        if message["origin"] != _origin():
+            self.drop(tuple(tag) for tag in message["tags"])
 
     def _set_subscribed(self, subscribed: bool) -> None:
         with self._lock:

@@ -63,7 +63,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit once, then send the unit's outbox entries and run its after-commit actions."""
-        self.session.commit()
+        if self.session.in_transaction():  # a request served from memory began none
+            self.session.commit()
         entries = self.session.info.pop(_ENTRIES, [])
         actions: list[Action] = self.session.info.pop(_ACTIONS, [])
         if entries:

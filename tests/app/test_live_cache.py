@@ -154,7 +154,8 @@ def test_a_drop_published_by_another_process_empties_the_entry(
     with c.db.engine.connect() as conn:
         ids = [row[0] for row in conn.execute(text("SELECT id FROM accounts"))]
     tags = [list(account(uuid.UUID(str(i)))) for i in ids]
-    c.redis.publish(live.channel, json.dumps(tags))  # what another process's commit sends
+    message = {"origin": "another-process", "tags": tags}
+    c.redis.publish(live.channel, json.dumps(message))  # what another process's commit sends
     _until(lambda: client.get("/v1/api-keys", headers=official).status_code == 401)
 
 
