@@ -19,7 +19,7 @@ HDR_KID: Final = 4
 _TAG_AND_ARRAY: Final = bytes((0xD2, 0x84))  # tag(18) array(4)
 _EMPTY_MAP: Final = b"\xa0"
 _SIG_CONTEXT: Final = cbor.head(3, 10) + b"Signature1"
-_ENCODERS: Final = threading.local()
+_CODERS: Final = threading.local()  # a cbor2 encoder and decoder per thread
 
 
 class Sign1(NamedTuple):
@@ -116,13 +116,29 @@ def encode_payload(value: Any) -> bytes:
     between encodings, so the bytes are those of cbor2.dumps. One per thread (cbor2's
     pure-Python encoder is not safe to share), and a new one after a failed encoding, which
     may leave state behind in some cbor2 versions."""
-    encoder = getattr(_ENCODERS, "encoder", None)
+    encoder = getattr(_CODERS, "encoder", None)
     if encoder is None:
-        encoder = _ENCODERS.encoder = cbor2.CBOREncoder(BytesIO())
+        encoder = _CODERS.encoder = cbor2.CBOREncoder(BytesIO())
     try:
         return encoder.encode_to_bytes(value)
     except BaseException:
-        _ENCODERS.encoder = None
+        _CODERS.encoder = None
+        raise
+
+
+def _decode(payload: bytes) -> Any:
+    """cbor2.loads(payload, max_depth=4), by a reused decoder that reads the payload at once
+    (loads makes a decoder, which reads each item from the stream); indefinite lengths and
+    trailing data are left to the re-encoding check. Per thread and renewed after a failure,
+    as for encode_payload."""
+    decoder = getattr(_CODERS, "decoder", None)
+    if decoder is None:
+        decoder = _CODERS.decoder = cbor2.CBORDecoder(BytesIO(), read_size=4096, max_depth=4)
+    try:
+        decoder.fp = BytesIO(payload)
+        return decoder.decode()
+    except BaseException:
+        _CODERS.decoder = None
         raise
 
 
@@ -130,9 +146,7 @@ def decode_signed_payload(payload: bytes) -> Any:
     """Decode a payload whose signature already verified (C decoder), requiring that it
     re-encodes to the same bytes (shortest form, definite lengths, no trailing data)."""
     try:
-        # cbor2.loads(payload, max_depth=4), reading the payload at once (loads reads each
-        # item from the stream); indefinite lengths fail the re-encoding.
-        value = cbor2.CBORDecoder(BytesIO(payload), read_size=4096, max_depth=4).decode()
+        value = _decode(payload)
         canonical = encode_payload(value) == payload
     except Exception as exc:  # cbor2 raises many types on odd input
         raise CborError(f"payload is not CBOR: {exc}") from exc

@@ -10,7 +10,6 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from codes.b64 import b64u_decode, b64u_encode
 from codes.errors import KeyFormatError
@@ -47,11 +46,25 @@ def _verifier(public_key: PublicKey) -> Callable[[bytes, bytes], None]:
         verify_der = public_key.verify
 
         def verify_raw(signature: bytes, message: bytes) -> None:
-            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            verify_der(encode_dss_signature(r, s), message, _ECDSA)
+            verify_der(der_signature(signature), message, _ECDSA)
 
         return verify_raw
     return public_key.verify
+
+
+def _der_integer(unsigned: bytes) -> bytes:
+    """A DER INTEGER of a big-endian unsigned value: minimal, with a 0 byte before a set top bit."""
+    digits = unsigned.lstrip(b"\0") or b"\0"
+    if digits[0] & 0x80:
+        digits = b"\0" + digits
+    return b"\x02" + bytes((len(digits),)) + digits
+
+
+def der_signature(raw: bytes) -> bytes:
+    """The DER ECDSA-Sig-Value of r||s (32 bytes each), byte for byte what cryptography's
+    encode_dss_signature writes; built from the bytes, without going through ints."""
+    body = _der_integer(raw[:32]) + _der_integer(raw[32:])
+    return b"\x30" + bytes((len(body),)) + body
 
 
 def raw_signature(der: bytes) -> bytes:

@@ -168,14 +168,7 @@ def _verified(
     else:
         raise BadSignature("signature does not verify")
     try:
-        claims_map = decode_signed_payload(sign1.payload)
-        kind = signed_kind(claims_map)
-        if kind is not prefix_kind:
-            if kind is not None and kind not in kinds:
-                raise WrongKind(f"the signed claims are of a {kind.name} code")
-            if kind != prefix_kind:
-                raise ValueError("the text prefix does not match the signed kind")
-        values = claim_values(claims_map, prefix_kind)
+        values = _claim_values(decode_signed_payload(sign1.payload), prefix_kind, kinds)
     except ValueError as exc:  # CborError is a ValueError
         raise MalformedCode(f"invalid claims: {exc}") from exc
     issued_at, expires_at = values["issued_at"], values["expires_at"]
@@ -190,6 +183,22 @@ def _verified(
     if before is not None and issued_at < before:
         raise CodeRevoked("code withdrawn by a revocation entry", code=_code(*fields))
     return fields
+
+
+def _claim_values(claims_map: Any, prefix_kind: Kind, kinds: Collection[Kind]) -> dict[str, Any]:
+    """claim_values() of the text prefix's kind. Only claims that are not of that kind (rare)
+    are asked which kind they are signed as: WrongKind if that one is not accepted, else a
+    mismatch (ValueError); the answers are those of asking first."""
+    try:
+        return claim_values(claims_map, prefix_kind)
+    except ValueError:
+        kind = signed_kind(claims_map)
+        if kind is not prefix_kind:
+            if kind is not None and kind not in kinds:
+                raise WrongKind(f"the signed claims are of a {kind.name} code") from None
+            if kind != prefix_kind:
+                raise ValueError("the text prefix does not match the signed kind") from None
+        raise
 
 
 def check(

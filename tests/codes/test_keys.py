@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from codes import KeyFormatError, SigningKey, VerificationKey
 from codes.b64 import b64u_decode
-from codes.keys import raw_signature
+from codes.keys import der_signature, raw_signature
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -63,6 +63,21 @@ def test_public_key_round_trips_through_jwk_and_pem(alg: str) -> None:
 def test_raw_signature_from_der(r: int, s: int) -> None:
     expected = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     assert raw_signature(encode_dss_signature(r, s)) == expected
+
+
+@pytest.mark.parametrize(
+    ("r", "s"),
+    [
+        (1, P256_ORDER - 1),
+        (2**255, 2**248 - 1),
+        (2**247, 2**255 - 1),
+        (0x80, 0x7F),
+        (0, 2**256 - 1),
+    ],
+)
+def test_der_signature_is_encode_dss_signature(r: int, s: int) -> None:
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    assert der_signature(raw) == encode_dss_signature(r, s)
 
 
 def test_es256_signatures_are_r_and_s_of_openssl_der(es_key: SigningKey) -> None:
