@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -84,10 +85,43 @@ def _etag(seq: int, signed_at: datetime) -> str:
     return f'W/"{seq}.{int(signed_at.timestamp())}"'
 
 
+def _kept(
+    session: Session,
+    *,
+    live: LiveCache,
+    field: str,
+    now: datetime,
+    make: Callable[[], SignedDocument],
+) -> SignedDocument:
+    """A signed document of the current state, made once per process and state: every
+    device that syncs after a change or a new signed time gets the same bytes."""
+    etag = state_etag(session, live=live, now=now)
+    kept = live.get(TRUST, field, session=session)
+    if kept is not MISS and kept.etag == etag:
+        return kept  # type: ignore[no-any-return]
+    token = live.token()
+    doc = make()
+    if doc.etag == etag:
+        live.put(TRUST, field, doc, token=token, session=session)
+    return doc
+
+
 def signed_bundle(
+    session: Session, *, live: LiveCache, keyring: Keyring, settings: Settings, now: datetime
+) -> SignedDocument:
+    """The full signed bundle and its ETag (seq and signed time)."""
+    return _kept(
+        session,
+        live=live,
+        field="bundle",
+        now=now,
+        make=lambda: _signed_bundle(session, keyring=keyring, settings=settings, now=now),
+    )
+
+
+def _signed_bundle(
     session: Session, *, keyring: Keyring, settings: Settings, now: datetime
 ) -> SignedDocument:
-    """The full signed bundle and its ETag (a hash of the signed content)."""
     bundle = build_bundle(session, keyring=keyring, settings=settings, now=now)
     _record, root = keyring.active(session, BUNDLE)
     return SignedDocument(
@@ -96,9 +130,29 @@ def signed_bundle(
 
 
 def signed_delta(
-    session: Session, *, keyring: Keyring, settings: Settings, since: int, now: datetime
+    session: Session,
+    *,
+    live: LiveCache,
+    keyring: Keyring,
+    settings: Settings,
+    since: int,
+    now: datetime,
 ) -> SignedDocument:
     """A signed delta from sequence `since` to now."""
+    return _kept(
+        session,
+        live=live,
+        field=f"delta {since}",
+        now=now,
+        make=lambda: _signed_delta(
+            session, keyring=keyring, settings=settings, since=since, now=now
+        ),
+    )
+
+
+def _signed_delta(
+    session: Session, *, keyring: Keyring, settings: Settings, since: int, now: datetime
+) -> SignedDocument:
     seq = current_seq(session)
     if since > seq:
         raise InvalidInput(
@@ -111,7 +165,7 @@ def signed_delta(
         )
     ).all()
     added = _revocations(session, since=since)
-    live = {r.subject for r in added}
+    still_revoked = {r.subject for r in added}
     delta = BundleDelta(
         base_seq=since,
         seq=seq,
@@ -121,7 +175,7 @@ def signed_delta(
         revocations_removed=tuple(
             (HEALTH.name, revocation_hash(HEALTH.name, s))
             for s in set(removed)
-            if s and s not in live
+            if s and s not in still_revoked
         ),
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )

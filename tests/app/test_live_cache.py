@@ -88,6 +88,18 @@ def test_hot_reads_run_no_query_once_warm(
     assert seen == []
 
 
+def test_each_trust_document_is_made_once_per_state(app: Flask, client: FlaskClient) -> None:
+    _live(app)
+    first = client.get("/v1/trust")
+    delta = client.get("/v1/trust?since=0")
+    with _statements(app) as seen:
+        again = client.get("/v1/trust")
+        delta_again = client.get("/v1/trust?since=0")
+    assert seen == []
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert delta_again.data == delta.data
+
+
 def test_a_disabled_account_stops_at_once_while_warm(
     app: Flask, client: FlaskClient, login: Callable[[str], dict[str, str]]
 ) -> None:
@@ -114,7 +126,8 @@ def test_colour_change_revocation_and_trust_change_reach_warm_reads(
     official = login("official")
     checkpoint = login("checkpoint")
     green = client.get("/v1/me/code", headers=holder).json
-    etag = client.get("/v1/trust").headers["ETag"]
+    bundle = client.get("/v1/trust")
+    etag = bundle.headers["ETag"]
     for _ in range(2):
         assert client.get("/v1/me/code", headers=holder).json == green
         assert client.post("/v1/verify", json={"code": green["code"]}, headers=checkpoint).json[
@@ -138,6 +151,7 @@ def test_colour_change_revocation_and_trust_change_reach_warm_reads(
     old = client.post("/v1/verify", json={"code": green["code"]}, headers=checkpoint).json
     assert old["valid"] is False and old["reason"] == "REVOKED"
     assert client.get("/v1/trust", headers={"If-None-Match": etag}).status_code == 200
+    assert client.get("/v1/trust").data != bundle.data
 
 
 def test_a_drop_published_by_another_process_empties_the_entry(
