@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from app.cli import register_cli
 from app.config import Settings
 from app.db import Database, utcnow
 from app.extensions import Container, HealthcodeFlask, close_request, limiter
-from app.live_cache import LiveCache, watch
+from app.live_cache import LiveCache, stale_channel, watch
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
 from app.services.keys import Keyring
@@ -62,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(settings.database_url)
     live = LiveCache(
         redis,
-        channel=f"healthcode:stale:{hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]}",
+        channel=stale_channel(redis, settings.queue_name),
         max_age=settings.live_cache_seconds,
     )
     watch(db.sessionmaker, live)

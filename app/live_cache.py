@@ -77,6 +77,14 @@ _TAGS: dict[type, Callable[[Any], Tag]] = {
     TrustChange: lambda _row: TRUST,
 }
 
+
+def stale_channel(redis: Redis, queue_name: str) -> str:
+    """The channel of one deployment: its API processes and workers share the Redis database
+    and the queue (they could not exchange jobs otherwise); Pub/Sub channels span databases."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"healthcode:stale:{db}:{queue_name}"
+
+
 _caches: dict[str, weakref.WeakSet[LiveCache]] = {}
 _caches_lock = threading.Lock()
 _origins: dict[int, str] = {}
