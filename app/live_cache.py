@@ -105,7 +105,7 @@ class LiveCache:
         *,
         channel: str,
         max_age: float,
-        max_entries: int = 200_000,
+        max_entries: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.channel = channel

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -230,3 +230,23 @@ def test_switched_off_it_never_answers(app_factory: Callable[..., Flask]) -> Non
         live.put(("trust",), "seq", 1, token=live.token(), session=session)
         assert not live.listening()
         assert live.get(("trust",), "seq", session=session) is MISS
+
+
+def test_a_code_verified_from_memory_still_expires(
+    app: Flask,
+    client: FlaskClient,
+    resident: Callable[..., dict[str, str]],
+    login: Callable[[str], dict[str, str]],
+) -> None:
+    _live(app)
+    holder = _holder(client, resident, 43)
+    checkpoint = login("checkpoint")
+    code = client.get("/v1/me/code", headers=holder).json
+    for _ in range(3):
+        assert client.post("/v1/verify", json={"code": code["code"]}, headers=checkpoint).json[
+            "valid"
+        ]
+    expires_at = datetime.fromisoformat(code["expires_at"])
+    app.extensions["healthcode"].clock = lambda: expires_at + timedelta(minutes=5)
+    late = client.post("/v1/verify", json={"code": code["code"]}, headers=checkpoint).json
+    assert late["valid"] is False and late["reason"] == "EXPIRED"
