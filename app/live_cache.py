@@ -26,7 +26,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from redis import Redis
 from sqlalchemy import event
@@ -45,6 +45,7 @@ from app.models import (
 log = logging.getLogger("healthcode.live_cache")
 
 Tag = tuple[str, ...]
+T = TypeVar("T")
 KEYS: Final[Tag] = ("keys",)
 TRUST: Final[Tag] = ("trust",)
 EVERYTHING: Final[Tag] = ("*",)
@@ -118,9 +119,7 @@ class LiveCache:
         self._lock = threading.Lock()
         self._generation = 0
         self._subscribed = False
-        self._listener: threading.Thread | None = None
         self._listener_pid = 0
-        self._stopping = threading.Event()
         with _caches_lock:
             _caches.setdefault(channel, weakref.WeakSet()).add(self)
 
@@ -153,6 +152,16 @@ class LiveCache:
                 self._forget(oldest_tag, oldest_field)
             self._entries[(tag, field)] = (self._clock(), value)
             self._by_tag.setdefault(tag, set()).add(field)
+
+    def through(self, tag: Tag, field: str, *, session: Session, load: Callable[[], T]) -> T:
+        """The value kept for (tag, field), else `load()` (a read by `session`), kept."""
+        kept = self.get(tag, field, session=session)
+        if kept is not MISS:
+            return kept  # type: ignore[no-any-return]
+        token = self.token()
+        value = load()
+        self.put(tag, field, value, token=token, session=session)
+        return value
 
     # -- dropping --------------------------------------------------------------------------
 
@@ -203,20 +212,17 @@ class LiveCache:
                     self._entries.clear()
                     self._by_tag.clear()
                     self._listener_pid = os.getpid()
-                    self._listener = threading.Thread(
-                        target=self._listen, name="live-cache", daemon=True
-                    )
-                    self._listener.start()
+                    threading.Thread(target=self._listen, name="live-cache", daemon=True).start()
         return self._subscribed
 
     def _listen(self) -> None:
         """Subscribe, apply drops as they come; on a lost connection miss until back."""
         pause = 0.1
-        while not self._stopping.is_set():
+        while True:  # a daemon thread: it ends with its process
             pubsub = self._redis.pubsub()  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(self.channel)
-                while not self._stopping.is_set():
+                while True:
                     message = pubsub.get_message(timeout=1.0)
                     if message is None:
                         pubsub.check_health()
@@ -228,7 +234,7 @@ class LiveCache:
             except Exception as exc:  # Redis away: answer nothing from memory until back
                 self._set_subscribed(False)
                 log.warning("live cache listener lost Redis (%s); retrying", exc)
-                self._stopping.wait(pause)
+                time.sleep(pause)
                 pause = min(pause * 2, 5.0)
             finally:
                 pubsub.close()
@@ -243,11 +249,6 @@ class LiveCache:
             self._generation += 1
             self._entries.clear()
             self._by_tag.clear()
-
-    def close(self) -> None:
-        """Stop the listener (tests, shutdown)."""
-        self._stopping.set()
-        self._subscribed = False
 
 
 def watch(sessions: sessionmaker[Session], cache: LiveCache) -> None:

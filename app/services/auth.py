@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import live_cache
 from app.config import Settings
 from app.errors import AuthenticationFailed, FieldError, InvalidInput
-from app.live_cache import MISS, LiveCache
+from app.live_cache import LiveCache
 from app.models import Account, ApiKey, OtpChallenge, RefreshToken, Role
 from app.principal import ActorKind, Principal
 from app.security.hashing import keyed_hash, token_hash, verify_password
@@ -266,19 +266,14 @@ class Standing:
 
 def _standing(session: Session, *, live: LiveCache, account_id: uuid.UUID) -> Standing | None:
     """The account's standing (live cache, dropped when the account changes; else one read)."""
-    tag = live_cache.account(account_id)
-    kept = live.get(tag, "standing", session=session)
-    if kept is not MISS:
-        return kept  # type: ignore[no-any-return]
-    token = live.token()
-    row = session.get(Account, account_id)
-    standing = (
-        None
-        if row is None
-        else Standing(row.active, row.role, row.tokens_valid_from, row.person_id)
-    )
-    live.put(tag, "standing", standing, token=token, session=session)
-    return standing
+
+    def load() -> Standing | None:
+        row = session.get(Account, account_id)
+        if row is None:
+            return None
+        return Standing(row.active, row.role, row.tokens_valid_from, row.person_id)
+
+    return live.through(live_cache.account(account_id), "standing", session=session, load=load)
 
 
 def resolve_bearer(

@@ -258,29 +258,28 @@ def _live_keys(
     session: Session, *, live: LiveCache, keyring: Keyring
 ) -> tuple[VerificationKey, ...]:
     """The keys that verify codes now (live cache, else one read)."""
-    kept = live.get(KEYS, "code", session=session)
-    if kept is not MISS:
-        return kept  # type: ignore[no-any-return]
-    token = live.token()
-    keys = tuple(keyring.public_key(*row) for row in session.execute(verifying_key_rows()))
-    live.put(KEYS, "code", keys, token=token, session=session)
-    return keys
+    return live.through(
+        KEYS,
+        "code",
+        session=session,
+        load=lambda: tuple(
+            keyring.public_key(*row) for row in session.execute(verifying_key_rows())
+        ),
+    )
 
 
 def _cut_off(session: Session, *, live: LiveCache, person_id: uuid.UUID | None) -> datetime | None:
     """The cut-off of the person's revocation, if any (live cache, else one indexed read)."""
     if person_id is None:
         return None
-    tag = live_cache.person(person_id)
-    kept = live.get(tag, "cut_off", session=session)
-    if kept is not MISS:
-        return kept  # type: ignore[no-any-return]
-    token = live.token()
-    cut_off = session.scalar(
-        select(CodeRevocation.before).where(CodeRevocation.person_id == person_id)
+    return live.through(
+        live_cache.person(person_id),
+        "cut_off",
+        session=session,
+        load=lambda: session.scalar(
+            select(CodeRevocation.before).where(CodeRevocation.person_id == person_id)
+        ),
     )
-    live.put(tag, "cut_off", cut_off, token=token, session=session)
-    return cut_off
 
 
 def verify_online(

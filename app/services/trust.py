@@ -226,11 +226,7 @@ def holders(session: Session, *, person_ids: list[uuid.UUID], now: datetime) -> 
 def state_etag(session: Session, *, live: LiveCache, now: datetime) -> str:
     """The ETag the bundle (or any delta) would have now: no signing, and the sequence
     number from the live cache (dropped by every trust change) or one indexed read."""
-    seq = live.get(TRUST, "seq", session=session)
-    if seq is MISS:
-        token = live.token()
-        seq = current_seq(session)
-        live.put(TRUST, "seq", seq, token=token, session=session)
+    seq = live.through(TRUST, "seq", session=session, load=lambda: current_seq(session))
     return _etag(seq, _signed_time(now))
 
 
