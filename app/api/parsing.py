@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+import marshmallow as ma
 from flask import Request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -120,7 +122,19 @@ def _decode(data: bytes) -> str:
 class StrictParser(FlaskParser):
     """webargs' Flask parser with the strict JSON decoder."""
 
+    def _get_schema(self, argmap: Any, req: Request) -> ma.Schema:
+        """One instance per schema class (webargs makes one per request; ours keep no state
+        between loads, and building one costs as much as the load)."""
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _instance(argmap)
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req: Request) -> Any:
         if not is_json_request(req):
             return core.missing
         return load_strict_json(req.get_data(cache=True))
+
+
+@cache
+def _instance(schema: type[ma.Schema]) -> ma.Schema:
+    return schema()
