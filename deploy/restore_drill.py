@@ -60,7 +60,7 @@ def _check_app(url: str, sample: int) -> list[str]:
             .limit(sample)
         ).all()
         for code in codes:
-            result = verify_online(session, keyring=c.keyring, text=code.text, now=now)
+            result = verify_online(session, live=c.live, keyring=c.keyring, text=code.text, now=now)
             if not result.valid and str(result.reason) != "REVOKED":
                 problems.append(f"code {code.id} does not verify: {result.reason}")
         print(f"keys decrypt; {len(codes)} recent codes verified")
