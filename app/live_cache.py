@@ -153,14 +153,24 @@ class LiveCache:
             self._entries[(tag, field)] = (self._clock(), value)
             self._by_tag.setdefault(tag, set()).add(field)
 
-    def through(self, tag: Tag, field: str, *, session: Session, load: Callable[[], T]) -> T:
-        """The value kept for (tag, field), else `load()` (a read by `session`), kept."""
+    def through(
+        self,
+        tag: Tag,
+        field: str,
+        *,
+        session: Session,
+        load: Callable[[], T],
+        fresh: Callable[[T], bool] = lambda _value: True,
+    ) -> T:
+        """The value kept for (tag, field) if it is `fresh`, else `load()` (a read by
+        `session`), kept if that is fresh."""
         kept = self.get(tag, field, session=session)
-        if kept is not MISS:
+        if kept is not MISS and fresh(kept):
             return kept  # type: ignore[no-any-return]
         token = self.token()
         value = load()
-        self.put(tag, field, value, token=token, session=session)
+        if fresh(value):
+            self.put(tag, field, value, token=token, session=session)
         return value
 
     # -- dropping --------------------------------------------------------------------------

@@ -239,19 +239,19 @@ def _verified(
     (a code is scanned at many doors in its life; a key change drops them all); outside it,
     or new, it is verified in full.
     """
-    field = f"verified {text}"
-    kept = live.get(KEYS, field, session=session)
-    if kept is not MISS and kept.claims.issued_at <= now < kept.expires_at:
-        return kept  # type: ignore[no-any-return]
-    token = live.token()
-    try:
-        code = verify(
-            text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
-        )
-    except VerificationError:
-        return None
-    live.put(KEYS, field, code, token=token, session=session)
-    return code
+
+    def load() -> VerifiedCode | None:
+        try:
+            return verify(
+                text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
+            )
+        except VerificationError:
+            return None
+
+    def fresh(code: VerifiedCode | None) -> bool:
+        return code is not None and code.claims.issued_at <= now < code.expires_at
+
+    return live.through(KEYS, f"verified {text}", session=session, load=load, fresh=fresh)
 
 
 def _live_keys(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import live_cache
 from app.config import Settings
 from app.errors import FieldError, InvalidInput, NotFound
-from app.live_cache import MISS, TRUST, LiveCache
+from app.live_cache import TRUST, LiveCache
 from app.models import CodeRevocation, IssuedCode, Person, TrustChange
 from app.principal import Principal
 from app.services import audit
@@ -96,14 +96,9 @@ def _kept(
     """A signed document of the current state, made once per process and state: every
     device that syncs after a change or a new signed time gets the same bytes."""
     etag = state_etag(session, live=live, now=now)
-    kept = live.get(TRUST, field, session=session)
-    if kept is not MISS and kept.etag == etag:
-        return kept  # type: ignore[no-any-return]
-    token = live.token()
-    doc = make()
-    if doc.etag == etag:
-        live.put(TRUST, field, doc, token=token, session=session)
-    return doc
+    return live.through(
+        TRUST, field, session=session, load=make, fresh=lambda doc: doc.etag == etag
+    )
 
 
 def signed_bundle(
