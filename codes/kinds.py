@@ -68,7 +68,14 @@ class Kind:
     max_lifetime_seconds: float = derived(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "field_keys", frozenset(f.key for f in self.fields))
+        # Claims maps are written in RFC 8949 core deterministic order without sorting: the
+        # registered keys (1..7), then this kind's key (a negative key sorts after them),
+        # and inside it the fields, whose one-byte keys must ascend.
+        keys = [f.key for f in self.fields]
+        ascending = keys == sorted(set(keys)) and all(0 <= k <= 23 for k in keys)
+        if self.claim_key >= -65536 or not ascending:
+            raise ValueError(f"{self.name}: need a key below -65536, field keys 0..23 ascending")
+        object.__setattr__(self, "field_keys", frozenset(keys))
         object.__setattr__(
             self, "required_keys", frozenset(f.key for f in self.fields if f.required)
         )

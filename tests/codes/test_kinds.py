@@ -15,6 +15,7 @@ from codes import (
     PLACE,
     Claims,
     IssueError,
+    Kind,
     KindRegistry,
     PassClaims,
     PlaceClaims,
@@ -129,3 +130,41 @@ def test_registry_prefixes_of_several_lengths() -> None:
     assert registry.by_text("P") is None and registry.by_text("HCP1:ABC") is None
     with pytest.raises(ValueError, match="prefix"):  # "HCX1:..." would be of two kinds
         KindRegistry((HEALTH, replace(PASS, prefix="HCX")))
+
+
+def test_kinds_allow_only_keys_written_in_deterministic_order() -> None:
+    """Claims maps are not sorted when issued: a Kind must be made with keys already in order."""
+    for bad in (
+        {"fields": PASS.fields[::-1]},  # field keys descending
+        {"fields": (replace(PASS.fields[0], key=24), PASS.fields[1])},  # a two-byte key
+        {"fields": (PASS.fields[0], replace(PASS.fields[1], key=1))},  # a repeated key
+        {"claim_key": -65536},  # not a private-use key
+        {"claim_key": 8},  # would sort among the registered keys
+    ):
+        with pytest.raises(ValueError, match="ascending"):
+            replace(PASS, **bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", list(KINDS), ids=lambda k: k.name)
+def test_issued_claims_maps_are_in_deterministic_order(
+    kind: Kind, es_key: SigningKey, now: datetime, make_claims: Callable[..., Claims]
+) -> None:
+    import cbor2
+
+    from codes.base32 import b32decode
+    from codes.cbor import head
+
+    samples: dict[str, Claims] = {
+        "health": make_claims(),
+        "place": place(now, test_within_hours=24),  # every field, the optional one too
+        "pass": PassClaims("HC", "p_1", now, now + timedelta(days=1), new_code_id(), "Z**", "0001"),
+    }
+    text = issue(samples[kind.name], es_key, kind=kind)
+    payload = cbor2.loads(cbor2.loads(b32decode(text[len(kind.prefix) :])).value[2])
+
+    def encoded(key: int) -> bytes:
+        return head(0, key) if key >= 0 else head(1, -1 - key)
+
+    for mapping in (payload, payload[kind.claim_key]):
+        assert list(mapping) == sorted(mapping, key=encoded)
+    assert len(payload[kind.claim_key]) == len(kind.fields)
