@@ -13,7 +13,7 @@ from app.api import register_blueprints
 from app.cli import register_cli
 from app.config import Settings
 from app.db import Database, utcnow
-from app.extensions import Container, HealthcodeFlask, close_request, limiter
+from app.extensions import Container, HealthcodeFlask, close_request, init_limiter
 from app.live_cache import LiveCache, stale_channel, watch
 from app.logs import configure_logging, init_request_logging
 from app.problems import ProblemApi, register_error_handlers
@@ -93,12 +93,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             }
         },
     )
-    limiter.init_app(app)
     register_error_handlers(app)
     outages.init_app(app)
     hardening.init_app(app, api)
     register_blueprints(api)
     register_web(app)
+    init_limiter(app)  # after every view and blueprint is declared
     register_cli(app)
     app.teardown_appcontext(lambda _exc: close_request())
 

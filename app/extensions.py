@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, request
+from flask.sessions import SessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Request, Response
 from flask_limiter import Limiter
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,29 @@ def client_address() -> str:
 
 
 limiter = Limiter(key_func=client_address)
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter. Every limit is declared on its view (`@limiter.limit`), whose wrapper
+    checks it; with no default, application or blueprint limits, Flask-Limiter's own
+    before_request check only finds nothing to do, at a seventh of a /healthz request's time,
+    so it is not installed (the OTP and login tests show the views' limits still hold)."""
+    limiter.init_app(app)
+    manager = limiter.limit_manager
+    if not (manager.default_limits or manager.application_limits or manager._blueprint_limits):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
+class NoSessions(SessionInterface):
+    """No cookie sessions: callers authenticate with bearer tokens on every request. Flask's
+    default opened a signed-cookie session per request (a serializer made each time) that
+    nothing read; writing to `flask.session` is an error instead of a silent cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Nothing to save."""
 
 
 @dataclass
@@ -101,6 +126,8 @@ def close_request() -> None:
 
 class HealthcodeFlask(Flask):
     """Flask with one unit of work per request, committed when the view returns."""
+
+    session_interface = NoSessions()
 
     def dispatch_request(self) -> ResponseReturnValue:
         """Run the view, then commit its unit of work (or roll it back if it raised)."""

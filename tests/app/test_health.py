@@ -88,3 +88,27 @@ def test_otp_check_fails_closed_without_redis(client: FlaskClient, broken_redis:
     response = client.post("/v1/auth/token", json={"phone": "+8613800000000", "otp": "123456"})
     assert response.status_code == 503, response.json
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_no_cookie_sessions(app: Flask, client: FlaskClient) -> None:
+    """Callers carry bearer tokens: no request opens a signed-cookie session or sets a cookie,
+    and code that tries to keep something in `flask.session` fails loudly."""
+    import flask
+
+    client.set_cookie("session", "eyJ4IjoxfQ.forged.signature")
+    response = client.get("/healthz")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with app.test_request_context("/healthz"):
+        app.preprocess_request()
+        assert not flask.session and flask.session.get("x") is None  # the cookie is ignored
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            flask.session["x"] = 1
+
+
+def test_limits_are_checked_by_their_views_only(app: Flask) -> None:
+    """No default or application limits: Flask-Limiter's per-request check is not installed
+    (the views' own limits are tested in test_auth_otp.py)."""
+    from app.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    assert not limiter.limit_manager.default_limits
