@@ -28,33 +28,32 @@ class _Bad:
         self.why = why
 
 
-class _Decoder:
-    """Number hooks for json.loads that mark out-of-range values instead of keeping them."""
+def _int(text: str) -> int | _Bad:
+    if len(text) > 20:  # checked before int(): huge digit strings cost quadratic time
+        return _Bad("integer out of range")
+    value = int(text)
+    return value if -INT_LIMIT <= value < INT_LIMIT else _Bad("integer out of range")
 
-    def __init__(self) -> None:
-        self.marked = False
 
-    def mark(self, why: str) -> _Bad:
-        self.marked = True
-        return _Bad(why)
+def _float(text: str) -> float | _Bad:
+    value = float(text) if len(text) <= 64 else math.inf
+    return value if math.isfinite(value) else _Bad("number out of range")
 
-    def int(self, text: str) -> int | _Bad:
-        if len(text) > 20:  # checked before int(): huge digit strings cost quadratic time
-            return self.mark("integer out of range")
-        value = int(text)
-        return value if -INT_LIMIT <= value < INT_LIMIT else self.mark("integer out of range")
 
-    def float(self, text: str) -> float | _Bad:
-        value = float(text) if len(text) <= 64 else math.inf
-        return value if math.isfinite(value) else self.mark("number out of range")
+def _constant(name: str) -> _Bad:
+    return _Bad(f"{name} is not JSON")
 
-    def constant(self, name: str) -> _Bad:
-        return self.mark(f"{name} is not JSON")
+
+# Number hooks that mark out-of-range values instead of keeping them (one decoder: it keeps
+# no state between documents).
+_DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant)
 
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
         return "NUL characters are not allowed"
+    if text.isascii():  # no surrogates in ASCII
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -62,27 +61,33 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def _find(value: Any, pointer: str) -> tuple[str, str] | None:
-    """The first (pointer, problem) in a decoded document, depth first."""
-    if isinstance(value, _Bad):
-        return pointer or "/", value.why
-    if isinstance(value, str):
+def _find(value: Any) -> tuple[list[str], str] | None:
+    """The first problem in a decoded document, depth first, with the keys leading to it
+    (innermost first: a pointer is only built for a problem)."""
+    if type(value) is str:
         problem = _text_problem(value)
-        return (pointer or "/", problem) if problem else None
-    if isinstance(value, Mapping):
+        return ([], problem) if problem else None
+    if isinstance(value, _Bad):
+        return [], value.why
+    if isinstance(value, dict | Mapping):
         items: Any = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
     else:
         return None
     for key, item in items:
-        part = str(key).replace("~", "~0").replace("/", "~1")
         if isinstance(key, str) and (problem := _text_problem(key)):
-            return f"{pointer}/{part}", f"field name: {problem}"
-        found = _find(item, f"{pointer}/{part}")
+            return [key], f"field name: {problem}"
+        found = _find(item)
         if found:
+            found[0].append(str(key))
             return found
     return None
+
+
+def _pointer(keys: list[str]) -> str:
+    """The JSON pointer (RFC 6901) of keys given innermost first."""
+    return "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in reversed(keys)) or "/"
 
 
 def load_strict_json(data: bytes) -> Any:
@@ -93,10 +98,7 @@ def load_strict_json(data: bytes) -> Any:
     raises json.JSONDecodeError. `refuse_unstorable` then reports marks, NUL characters and
     unpaired surrogates with a pointer.
     """
-    hooks = _Decoder()
-    return json.loads(
-        _decode(data), parse_int=hooks.int, parse_float=hooks.float, parse_constant=hooks.constant
-    )
+    return _DECODER.decode(_decode(data))
 
 
 def refuse_unstorable(data: Any, *, skip: frozenset[str] = frozenset()) -> None:
@@ -107,9 +109,12 @@ def refuse_unstorable(data: Any, *, skip: frozenset[str] = frozenset()) -> None:
     """
     if isinstance(data, Mapping) and skip:
         data = {k: v for k, v in data.items() if k not in skip}
-    found = _find(data, "")
+    found = _find(data)
     if found:
-        raise ServiceError("The request holds a value that is not accepted.", [FieldError(*found)])
+        keys, problem = found
+        raise ServiceError(
+            "The request holds a value that is not accepted.", [FieldError(_pointer(keys), problem)]
+        )
 
 
 def _decode(data: bytes) -> str:
