@@ -288,8 +288,10 @@ def watch(sessions: sessionmaker[Session], cache: LiveCache) -> None:
 
 def _pending(session: Session, tag: Tag) -> bool:
     """Whether the session has uncommitted changes under this tag."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # changes made but not flushed yet count too
+    # Changes made but not flushed yet count too (dirty and deleted objects are among those
+    # the session holds: an empty session skips building those two sets).
+    if session.new or (session.identity_map and (session.dirty or session.deleted)):
+        session.flush()
     pending: set[Tag] | None = session.info.get(_STALE)
     return pending is not None and (tag in pending or EVERYTHING in pending)
 

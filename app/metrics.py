@@ -14,6 +14,7 @@ Two kinds of series, for a service that runs as several gunicorn workers plus RQ
 
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import Flask, Response, g, request
@@ -42,8 +43,14 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 def verified(result: VerificationResult) -> VerificationResult:
     """Count an online verification by its result, and pass it on."""
-    CODES_VERIFIED.labels(result="valid" if result.valid else str(result.reason)).inc()
+    _verified_counter("valid" if result.valid else str(result.reason)).inc()
     return result
+
+
+@functools.cache
+def _verified_counter(result: str) -> Counter:
+    """The counter of one result (`labels()` takes a lock and builds its key per call)."""
+    return CODES_VERIFIED.labels(result=result)
 
 
 def issued(color: str) -> None:

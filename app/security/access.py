@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -56,8 +56,9 @@ def authenticate() -> Principal:
     if token is None:
         raise AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
     c = container()
-    principal = resolve_bearer(db_session(), live=c.live, settings=c.settings, token=token)
-    principal = replace(principal, request_id=g.get("request_id"))
+    principal = resolve_bearer(
+        db_session(), live=c.live, settings=c.settings, token=token, request_id=g.get("request_id")
+    )
     g.principal = principal
     g.principal_label = principal.label
     return principal

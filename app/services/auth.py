@@ -277,11 +277,17 @@ def _standing(session: Session, *, live: LiveCache, account_id: uuid.UUID) -> St
 
 
 def resolve_bearer(
-    session: Session, *, live: LiveCache, settings: Settings, token: str
+    session: Session,
+    *,
+    live: LiveCache,
+    settings: Settings,
+    token: str,
+    request_id: str | None = None,
 ) -> Principal:
-    """Turn a bearer credential (JWT or API key) into a principal, checking it is live."""
+    """Turn a bearer credential (JWT or API key) into a principal acting in request
+    `request_id`, checking it is live."""
     if token.startswith(API_KEY_PREFIX):
-        return _resolve_api_key(session, token=token)
+        return _resolve_api_key(session, token=token, request_id=request_id)
     claims = read_access_token(settings.secret_key, settings.issuer, token)
     if claims is None:
         raise AuthenticationFailed("The access token is invalid or expired.")
@@ -291,11 +297,15 @@ def resolve_bearer(
     if account.tokens_valid_from is not None and claims.issued_at < account.tokens_valid_from:
         raise AuthenticationFailed("This token was issued before the account was disabled.")
     return Principal(
-        ActorKind.ACCOUNT, claims.account_id, role=account.role, person_id=account.person_id
+        ActorKind.ACCOUNT,
+        claims.account_id,
+        role=account.role,
+        person_id=account.person_id,
+        request_id=request_id,
     )
 
 
-def _resolve_api_key(session: Session, *, token: str) -> Principal:
+def _resolve_api_key(session: Session, *, token: str, request_id: str | None) -> Principal:
     failure = AuthenticationFailed("The API key is invalid or revoked.")
     parts = token.split("_")
     if len(parts) != 3:
@@ -308,4 +318,4 @@ def _resolve_api_key(session: Session, *, token: str) -> Principal:
         raise failure
     if not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise failure
-    return Principal(ActorKind.API_KEY, key.id, scopes=frozenset(key.scopes))
+    return Principal(ActorKind.API_KEY, key.id, scopes=frozenset(key.scopes), request_id=request_id)

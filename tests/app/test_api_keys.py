@@ -69,3 +69,21 @@ def test_unknown_scope_rejected(
     r = client.post("/v1/api-keys", json={"name": "x", "scopes": ["admin"]}, headers=login("admin"))
     assert r.status_code == 422
     assert r.json["errors"][0]["pointer"].startswith("/scopes")
+
+
+def test_audited_actions_name_the_request(
+    app: Flask, client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    """The principal resolved from a token carries the request id into the audit trail."""
+    from app.models import AuditEvent
+
+    official = login("official")
+    response = client.post(
+        "/v1/api-keys",
+        json={"name": "lab 2", "scopes": ["feed:tests"]},
+        headers={**official, "X-Request-ID": "audit-req-0001"},
+    )
+    assert response.status_code == 201 and response.headers["X-Request-ID"] == "audit-req-0001"
+    with app.extensions["healthcode"].db.session() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "api_key.create")).one()
+    assert event.request_id == "audit-req-0001" and event.actor_type == "account"

@@ -221,6 +221,16 @@ def test_a_unit_of_work_reads_its_own_writes(app: Flask) -> None:
         assert live.get(tag, "code", session=session) is MISS
     with app.extensions["healthcode"].db.session() as session:
         assert live.get(tag, "code", session=session) is MISS  # the commit dropped it
+        session.add(Person(id=person_id, id_hash=person_id.hex * 2, id_last4="0001"))
+        session.commit()
+    with app.extensions["healthcode"].db.session() as session:
+        loaded = session.get(Person, person_id)
+        assert loaded is not None
+        live.put(tag, "code", "kept", token=live.token(), session=session)
+        assert live.get(tag, "code", session=session) == "kept"
+        loaded.id_last4 = "0002"  # a loaded row changed, not flushed yet
+        assert live.get(tag, "code", session=session) is MISS
+        session.rollback()
 
 
 def test_switched_off_it_never_answers(app_factory: Callable[..., Flask]) -> None:
