@@ -89,8 +89,8 @@ class UnitOfWork:
     def close(self) -> None:
         """Close the session (rolling back anything not finished). A session that holds no
         transaction and no objects (a request answered from memory) has nothing to release:
-        it is left to the garbage collector, which saves a third of such a request's
-        session cost."""
+        it is left to the garbage collector (`close()` would only rebuild its empty identity
+        map, about 15-20 us of a hot request under load)."""
         session = self.session
         session.info.pop(_ENTRIES, None)
         session.info.pop(_ACTIONS, None)

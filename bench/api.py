@@ -160,7 +160,8 @@ def main() -> int:
             # wrk opens all its keep-alive connections at once, and one worker can accept them
             # all while the others idle (1,060 instead of 3,000 /healthz requests/s on 2
             # workers, for seconds at a time). Capping each worker's connections spreads them,
-            # as many independent clients do.
+            # as many independent clients do. gthread keeps at most worker_connections minus
+            # its threads (4) alive between requests, so the cap is a worker's share plus 4.
             "--worker-connections",
             str(-(-args.connections // args.workers) + 4),
         ),

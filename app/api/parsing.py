@@ -69,7 +69,7 @@ def _find(value: Any) -> tuple[list[str], str] | None:
         return ([], problem) if problem else None
     if isinstance(value, _Bad):
         return [], value.why
-    if isinstance(value, dict | Mapping):
+    if isinstance(value, Mapping):
         items: Any = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
