@@ -50,6 +50,18 @@ class KeyStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class TrustChangeKind(StrEnum):
+    """What changed the trust bundle (one row of the change log, `TrustChange`)."""
+
+    REVOCATION = "revocation"
+    REVOCATION_DROPPED = "revocation_dropped"
+    KEY_ADDED = "key_added"
+    KEY_ROTATED = "key_rotated"
+    KEY_REVOKED = "key_revoked"
+    KEY_EXPIRED = "key_expired"
+    ROOT_HANDOVER = "root_handover"
+
+
 class RuleSetStatus(StrEnum):
     """A rule set: a draft, the active one, or retired by a later publish."""
 

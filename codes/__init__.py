@@ -13,6 +13,7 @@ from codes.bundle import (
     prune_revocations,
     sign_bundle,
     sign_delta,
+    split_removed,
 )
 from codes.claims import (
     Claims,
@@ -123,5 +124,6 @@ __all__ = [
     "revocation_hash",
     "sign_bundle",
     "sign_delta",
+    "split_removed",
     "verify",
 ]

@@ -28,9 +28,11 @@ from codes.packed import (
     KIND_NAME,
     REV_FORMAT,
     Packed,
+    pack_expired,
     pack_removed,
     pack_revocations,
     revocation_hash,
+    unpack_expired,
     unpack_removed,
     unpack_revocations,
 )
@@ -175,8 +177,9 @@ class TrustBundle:
 
 @dataclass(frozen=True, slots=True)
 class BundleDelta:
-    """Changes from bundle base_seq to seq: full key list, revocations added, and removed by
-    (kind, hash of (kind, subject))."""
+    """Changes from bundle base_seq to seq: full key list, revocations added, removed by
+    (kind, hash of (kind, subject)), and expired: per kind, a time before which every held
+    entry of the kind goes (an hour's pruned entries in a few bytes, not 8 bytes each)."""
 
     base_seq: int
     seq: int
@@ -185,10 +188,13 @@ class BundleDelta:
     revocations_added: tuple[RevocationEntry, ...] = ()
     revocations_removed: tuple[tuple[str, bytes], ...] = ()
     max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE
+    revocations_expired: tuple[tuple[str, datetime], ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON-able payload that gets signed (revocations packed)."""
-        return {
+        """The JSON-able payload that gets signed (revocations packed). `revocations_expired`
+        is written only when it drops something, so that other deltas stay readable by
+        verifiers written before it."""
+        payload = {
             "type": "delta",
             "rev_format": REV_FORMAT,
             "base_seq": self.base_seq,
@@ -199,6 +205,11 @@ class BundleDelta:
             "revocations_added": pack_revocations(_packed(self.revocations_added)),
             "revocations_removed": pack_removed(self.revocations_removed),
         }
+        if self.revocations_expired:
+            payload["revocations_expired"] = pack_expired(
+                (kind, to_seconds(cutoff)) for kind, cutoff in self.revocations_expired
+            )
+        return payload
 
     @classmethod
     def from_payload(cls, obj: Any) -> BundleDelta:
@@ -206,7 +217,10 @@ class BundleDelta:
         packed = _is_packed(obj)
         fields = {"type", "base_seq", "seq", "issued_at", "max_offline_age", "keys"}
         fields |= {"revocations_added", "revocations_removed"}
-        _require(obj, fields | {"rev_format"} if packed else fields)
+        expired = packed and type(obj) is dict and "revocations_expired" in obj
+        if packed:
+            fields |= {"rev_format", "revocations_expired"} if expired else {"rev_format"}
+        _require(obj, fields)
         if obj["type"] != "delta":
             raise BundleFormatError("payload type must be 'delta'")
         added = obj["revocations_added"]
@@ -222,6 +236,10 @@ class BundleDelta:
                 else _removed(obj["revocations_removed"])
             ),
             max_offline_age=_max_age(obj["max_offline_age"]),
+            revocations_expired=tuple(
+                (kind, from_seconds(cutoff))
+                for kind, cutoff in (unpack_expired(obj["revocations_expired"]) if expired else ())
+            ),
         )
 
 
@@ -256,24 +274,59 @@ def load_bundle(
 def make_delta(old: TrustBundle, new: TrustBundle) -> BundleDelta:
     """The delta that turns old into new."""
     held = _cutoffs(old._revoked)
+    expired, removed = split_removed(
+        ((e.kind, h, e.before) for h, e in old._revoked.items() if h not in new._revoked),
+        earliest_kept=_earliest(new._revoked.values()),
+    )
     return BundleDelta(
         base_seq=old.seq,
         seq=new.seq,
         issued_at=new.issued_at,
         keys=new.keys,
         revocations_added=tuple(e for h, e in new._revoked.items() if held.get(h) != e.before),
-        revocations_removed=tuple(
-            sorted((e.kind, h) for h, e in old._revoked.items() if h not in new._revoked)
-        ),
+        revocations_removed=removed,
+        revocations_expired=expired,
         max_offline_age=new.max_offline_age,
     )
+
+
+def split_removed(
+    removed: Iterable[tuple[str, bytes, datetime | None]],
+    *,
+    earliest_kept: Mapping[str, datetime],
+) -> tuple[tuple[tuple[str, datetime], ...], tuple[tuple[str, bytes], ...]]:
+    """How a delta drops entries: (per-kind cut-offs, the (kind, hash) pairs still listed).
+
+    `removed` holds (kind, hash, before) of each entry the delta removes, before None where it
+    is no longer known; `earliest_kept` the earliest `before` of each kind's entries in the new
+    state (those the delta adds too). A kind's cut-off is that time, or just after its latest
+    removed entry when none of the kind remain, so it never drops an entry that stays. Removed
+    entries before their kind's cut-off go by it; the others, and those of unknown before, are
+    listed. A kind gets a cut-off only when it drops a removed entry.
+    """
+    earliest = dict(earliest_kept)
+    removed = list(removed)
+    latest: dict[str, datetime] = {}
+    for kind, _digest, before in removed:
+        if kind not in earliest and before is not None:
+            latest[kind] = max(before, latest.get(kind, before))
+    cutoffs = earliest | {kind: before + timedelta(seconds=1) for kind, before in latest.items()}
+    used: set[str] = set()
+    listed = []
+    for kind, digest, before in removed:
+        if before is not None and kind in cutoffs and before < cutoffs[kind]:
+            used.add(kind)
+        else:
+            listed.append((kind, digest))
+    return tuple(sorted((k, cutoffs[k]) for k in used)), tuple(sorted(listed))
 
 
 def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey) -> TrustBundle:
     """Verify a signed delta and apply it to held; refuse rollback and base mismatch.
 
-    Removed hashes go, added entries replace any held entry with their hash. The held index is
-    copied and changed, not rebuilt, so applying costs the delta's size, not the bundle's.
+    Entries before their kind's cut-off go, then removed hashes, then added entries replace any
+    held entry with their hash. The held index is copied and changed, not rebuilt: without
+    cut-offs applying costs the delta's size, with them one pass over the held entries.
     """
     delta = BundleDelta.from_payload(_payload(delta_doc, root_public_key, TYP_DELTA))
     if delta.seq < held.seq:
@@ -282,7 +335,15 @@ def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: Verification
         raise BundleDeltaMismatchError(
             f"delta is from seq {delta.base_seq}, held is {held.seq}; fetch a full bundle"
         )
-    revoked = dict(held._revoked)
+    cutoffs = dict(delta.revocations_expired)
+    if cutoffs:
+        revoked = {
+            digest: entry
+            for digest, entry in held._revoked.items()
+            if entry.kind not in cutoffs or entry.before >= cutoffs[entry.kind]
+        }
+    else:
+        revoked = dict(held._revoked)
     for _kind, digest in delta.revocations_removed:
         revoked.pop(digest, None)
     revoked.update(_latest(delta.revocations_added))
@@ -372,6 +433,16 @@ def _latest(entries: Iterable[RevocationEntry]) -> dict[bytes, RevocationEntry]:
         if held is None or held.before < entry.before:
             revoked[entry.digest] = entry
     return revoked
+
+
+def _earliest(entries: Iterable[RevocationEntry]) -> dict[str, datetime]:
+    """The earliest `before` of each kind's entries."""
+    earliest: dict[str, datetime] = {}
+    for entry in entries:
+        held = earliest.get(entry.kind)
+        if held is None or entry.before < held:
+            earliest[entry.kind] = entry.before
+    return earliest
 
 
 def _cutoffs(revoked: Mapping[bytes, RevocationEntry]) -> dict[bytes, datetime]:

@@ -81,6 +81,21 @@ def unpack_removed(obj: Any) -> list[tuple[str, bytes]]:
     ]
 
 
+def pack_expired(cutoffs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """{kind: cut-off}: the held entries of each kind with an earlier `before` are dropped."""
+    return dict(sorted(cutoffs))
+
+
+def unpack_expired(obj: Any) -> list[tuple[str, int]]:
+    """The (kind, cut-off) pairs of a {kind: epoch seconds} object."""
+    out = []
+    for kind, cutoff in _kinds(obj, "revocations_expired").items():
+        if type(cutoff) is not int or not 0 <= cutoff <= MAX_TIME:
+            raise BundleFormatError(f"revocations_expired of {kind!r} must be epoch seconds")
+        out.append((kind, cutoff))
+    return out
+
+
 def _kinds(obj: Any, name: str) -> dict[str, Any]:
     if type(obj) is not dict:
         raise BundleFormatError(f"{name} must be an object keyed by kind name")

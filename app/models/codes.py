@@ -72,8 +72,11 @@ class TrustChange(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30))  # a TrustChangeKind
     subject: Mapped[str | None] = mapped_column(String(64))
+    # A dropped revocation's cut-off: a delta drops it by its kind's cut-off instead of by hash
+    # when this is before the cut-off (None in rows written before the column: listed by hash).
+    before: Mapped[datetime | None]
 
 
 class RootHandover(Base):

@@ -18,7 +18,7 @@ from app.models import KeyRecord, RootHandover, TrustChange
 from app.principal import Principal
 from app.services import audit
 from app.services.trust_lock import lock_trust
-from app.states import KeyPurpose, KeyStatus
+from app.states import KeyPurpose, KeyStatus, TrustChangeKind
 from app.unit_of_work import after_commit
 from codes import SigningKey, VerificationKey
 from codes.handover import sign_handover
@@ -99,7 +99,7 @@ def _record(keyring: Keyring, key: SigningKey, purpose: str, now: datetime) -> K
     )
 
 
-def _change(session: Session, *, kind: str, subject: str | None, now: datetime) -> None:
+def _change(session: Session, *, kind: TrustChangeKind, subject: str | None, now: datetime) -> None:
     lock_trust(session)
     session.add(TrustChange(kind=kind, subject=subject, at=now))
 
@@ -118,7 +118,7 @@ def init_keys(
             key = SigningKey.generate(alg)
             session.add(_record(keyring, key, purpose, now))
             if purpose == CODE:
-                _change(session, kind="key_added", subject=key.kid_b64, now=now)
+                _change(session, kind=TrustChangeKind.KEY_ADDED, subject=key.kid_b64, now=now)
             created.append(f"created {purpose} key {key.kid_b64} ({alg})")
     session.flush()
     return created or ["keys already present"]
@@ -146,7 +146,7 @@ def rotate(
     key = SigningKey.generate(settings.code_alg)
     record = _record(keyring, key, CODE, now)
     session.add(record)
-    _change(session, kind="key_rotated", subject=key.kid_b64, now=now)
+    _change(session, kind=TrustChangeKind.KEY_ROTATED, subject=key.kid_b64, now=now)
     audit.record(
         session,
         actor=actor,
@@ -181,14 +181,14 @@ def revoke(
         record.status = REVOKED
         record.revoked_at = now
         after_commit(session, partial(keyring.forget, record.id))
-    _change(session, kind="key_revoked", subject=kid, now=now)
+    _change(session, kind=TrustChangeKind.KEY_REVOKED, subject=kid, now=now)
     audit.record(
         session, actor=actor, action="key.revoke", target_type="signing_key", target_id=kid
     )
     if was_active:
         key = SigningKey.generate(settings.code_alg)
         session.add(_record(keyring, key, CODE, now))
-        _change(session, kind="key_added", subject=key.kid_b64, now=now)
+        _change(session, kind=TrustChangeKind.KEY_ADDED, subject=key.kid_b64, now=now)
     session.flush()
     return list(records)
 
@@ -202,7 +202,7 @@ def expire_retired(session: Session, *, now: datetime) -> int:
     ).all()
     for record in records:
         record.status = EXPIRED
-        _change(session, kind="key_expired", subject=record.kid, now=now)
+        _change(session, kind=TrustChangeKind.KEY_EXPIRED, subject=record.kid, now=now)
     session.flush()
     return len(records)
 
@@ -242,7 +242,7 @@ def rotate_root(
         from_kid=old_record.kid, to_kid=new_key.kid_b64, document=document, created_at=now
     )
     session.add(handover)
-    _change(session, kind="root_handover", subject=new_key.kid_b64, now=now)
+    _change(session, kind=TrustChangeKind.ROOT_HANDOVER, subject=new_key.kid_b64, now=now)
     audit.record(
         session,
         actor=actor,

@@ -22,6 +22,7 @@ from app.services import audit
 from app.services.keys import BUNDLE, Keyring, verification_keys
 from app.services.subjects import subject_of
 from app.services.trust_lock import lock_trust
+from app.states import TrustChangeKind
 from codes import (
     HEALTH,
     BundleDelta,
@@ -30,6 +31,7 @@ from codes import (
     revocation_hash,
     sign_bundle,
     sign_delta,
+    split_removed,
 )
 
 # Signed times are floored to this step so that unchanged bundles keep their ETag for a while
@@ -154,24 +156,32 @@ def _signed_delta(
             "Unknown sequence number.",
             [FieldError("/query/since", f"The newest sequence number is {seq}.")],
         )
-    removed = session.scalars(
-        select(TrustChange.subject).where(
-            TrustChange.seq > since, TrustChange.kind == "revocation_dropped"
+    dropped = session.execute(
+        select(TrustChange.subject, TrustChange.before).where(
+            TrustChange.seq > since, TrustChange.kind == TrustChangeKind.REVOCATION_DROPPED
         )
     ).all()
     added = _revocations(session, since=since)
     still_revoked = {r.subject for r in added}
+    # Per subject, the latest cut-off it was dropped with (None: not known, list its hash).
+    drops: dict[str, datetime | None] = {}
+    for subject, before in dropped:
+        if subject and subject not in still_revoked:
+            known = drops.get(subject, before)
+            drops[subject] = None if before is None or known is None else max(before, known)
+    earliest = session.scalar(select(func.min(CodeRevocation.before)))
+    expired, removed = split_removed(
+        ((HEALTH.name, revocation_hash(HEALTH.name, s), b) for s, b in drops.items()),
+        earliest_kept={} if earliest is None else {HEALTH.name: earliest},
+    )
     delta = BundleDelta(
         base_seq=since,
         seq=seq,
         issued_at=_signed_time(now),
         keys=verification_keys(session, keyring=keyring),
         revocations_added=added,
-        revocations_removed=tuple(
-            (HEALTH.name, revocation_hash(HEALTH.name, s))
-            for s in set(removed)
-            if s and s not in still_revoked
-        ),
+        revocations_removed=removed,
+        revocations_expired=expired,
         max_offline_age=timedelta(seconds=settings.trust_max_offline_age),
     )
     _record, root = keyring.active(session, BUNDLE)
@@ -243,7 +253,7 @@ def revoke_people(
         return
     lock_trust(session)
     before = _before(now)
-    change = TrustChange(kind="revocation", subject=None, at=now)
+    change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
     session.add(change)
     session.flush()
     drop_after = before + timedelta(seconds=settings.code_ttl + 600)
@@ -282,13 +292,20 @@ def withdraw_codes(
 def prune(session: Session, *, now: datetime) -> int:
     """Drop revocation entries that no longer cover any valid code."""
     lock_trust(session)
-    expired = session.scalars(
+    expired = session.execute(
         delete(CodeRevocation)
         .where(CodeRevocation.drop_after <= now)
-        .returning(CodeRevocation.person_id)
+        .returning(CodeRevocation.person_id, CodeRevocation.before)
     ).all()
-    live_cache.stale(session, map(live_cache.person, expired))
-    for person_id in expired:
-        session.add(TrustChange(kind="revocation_dropped", subject=subject_of(person_id), at=now))
+    live_cache.stale(session, (live_cache.person(person_id) for person_id, _ in expired))
+    for person_id, before in expired:
+        session.add(
+            TrustChange(
+                kind=TrustChangeKind.REVOCATION_DROPPED,
+                subject=subject_of(person_id),
+                before=before,
+                at=now,
+            )
+        )
     session.flush()
     return len(expired)

@@ -15,9 +15,13 @@ from flask.testing import FlaskClient
 
 from app.db import utcnow
 from app.jobs.periodic import maintain_trust
+from app.live_cache import EVERYTHING
+from app.models import CodeRevocation, Person, TrustChange
 from app.services.subjects import subject_of
+from app.states import TrustChangeKind
 from codes import VerificationKey, apply_delta, load_bundle, revocation_hash
 from codes.b64 import b64u_decode, b64u_encode
+from codes.claims import to_seconds
 
 PROFILE = {"name": "Li Si", "id_number": "11010519491231002X", "birth_date": "1949-12-31"}
 
@@ -64,5 +68,74 @@ def test_bundle_and_deltas_carry_hashes_not_subjects(
     with app.app_context():
         assert maintain_trust() >= 1
     pruned = client.get(f"/v1/trust?since={held.seq}").json
-    assert payload(pruned)["revocations_removed"] == {"health": b64u_encode(digest)}
+    # nothing of the kind is left: a cut-off just after the entry drops it, no hash is listed
+    before = held.revoked_before("health", subject)
+    assert before is not None
+    assert payload(pruned)["revocations_removed"] == {}
+    assert payload(pruned)["revocations_expired"] == {"health": to_seconds(before) + 1}
     assert apply_delta(held, pruned, root).revoked_before("health", subject) is None
+
+
+def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The hour's pruned entries cost a cut-off, not 8 bytes each. An entry pruned while an
+    older one stays (the code lifetime setting changed between them), and a drop logged
+    before the cut-off column existed (no before), are listed by hash; the device's state
+    after the delta is the full bundle's."""
+    now = utcnow().replace(microsecond=0)
+    c = app.extensions["healthcode"]
+    people = {name: uuid.uuid4() for name in ("oldest", "later", "kept", "legacy")}
+    with c.db.session() as session:
+        for pid in people.values():
+            session.add(Person(id=pid, id_hash=pid.hex * 2, id_last4="0000"))
+        change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
+        session.add(change)
+        session.flush()
+        for name, before, drop_after in (
+            ("oldest", now - timedelta(hours=5), now - timedelta(minutes=1)),
+            ("later", now - timedelta(hours=3), now - timedelta(minutes=1)),
+            ("kept", now - timedelta(hours=4), now + timedelta(hours=10)),
+        ):
+            session.add(
+                CodeRevocation(
+                    person_id=people[name],
+                    before=before,
+                    reason="withdrawn",
+                    seq=change.seq,
+                    drop_after=drop_after,
+                    updated_at=now,
+                )
+            )
+        session.commit()
+    c.live.drop([EVERYTHING])  # rows written behind the services' back
+    root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
+    held = load_bundle(client.get("/v1/trust").json, root)
+    assert held.revoked_before("health", subject_of(people["oldest"])) is not None
+    with c.db.session() as session:  # a drop logged before trust_changes.before existed
+        session.add(
+            TrustChange(
+                kind=TrustChangeKind.REVOCATION_DROPPED,
+                subject=subject_of(people["legacy"]),
+                at=now,
+            )
+        )
+        session.commit()
+    with app.app_context():
+        assert maintain_trust() == 2
+    delta = client.get(f"/v1/trust?since={held.seq}").json
+    body = payload(delta)
+    kept_before = int((now - timedelta(hours=4)).timestamp())
+    assert body["revocations_expired"] == {"health": kept_before}
+    listed = b64u_decode(body["revocations_removed"]["health"])
+    assert sorted(listed[i : i + 8] for i in range(0, len(listed), 8)) == sorted(
+        revocation_hash("health", subject_of(people[name])) for name in ("later", "legacy")
+    )
+    applied = apply_delta(held, delta, root)
+    assert applied == load_bundle(client.get("/v1/trust").json, root)
+    assert [applied.revoked_before("health", subject_of(p)) for p in people.values()] == [
+        None,
+        None,
+        now - timedelta(hours=4),
+        None,
+    ]

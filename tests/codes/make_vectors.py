@@ -8,7 +8,8 @@ list of {kind, sub, before}) were written by earlier versions of this script and
 they must keep verifying unchanged, so this script never touches them.
 
 Keys are derived from fixed seeds and all times are fixed, so output is deterministic except
-ES256 signatures (randomized). Each intended outcome is stated here and checked before writing.
+ES256 signatures (randomized); a vector file that exists is left as it is, so adding a case
+writes only its file. Each intended outcome is stated here and checked before writing.
 Expected claims are given by CBOR key (decimal strings), byte strings as h'hex', as in
 codes/SPEC.md; no API names.
 """
@@ -136,6 +137,33 @@ ON_LIST_DELTAS = [
 ]
 
 
+# seq 60: health p_old (before CUT) and p_kept (before KEEP), place venue-closed (before CUT);
+# its delta drops the health entries before KEEP by a cut-off (p_kept, at it, stays).
+KEEP = CUT + timedelta(minutes=1)
+EXPIRING = TrustBundle(
+    seq=60,
+    issued_at=BUNDLE_AT,
+    keys=KEYS,
+    revocations=(
+        Revocation("health", "p_old", CUT),
+        Revocation("health", "p_kept", KEEP),
+        Revocation("place", "venue-closed", CUT),
+    ),
+)
+EXPIRED_DELTAS = [
+    sign_delta(
+        BundleDelta(
+            base_seq=60,
+            seq=61,
+            issued_at=BUNDLE_AT + timedelta(hours=4),
+            keys=KEYS,
+            revocations_expired=(("health", KEEP),),
+        ),
+        ROOT,
+    )
+]
+
+
 def leb128(value: int) -> bytes:
     out = bytearray()
     while value >= 0x80:
@@ -203,6 +231,7 @@ def cases() -> list[dict[str, Any]]:
     full: dict[str, Any] = dict(bundle=packed, deltas=[])
     delta: dict[str, Any] = dict(bundle=packed, deltas=PACKED_DELTAS)
     on_list: dict[str, Any] = dict(bundle=LIST_BUNDLE, deltas=ON_LIST_DELTAS)
+    expiring: dict[str, Any] = dict(bundle=sign_bundle(EXPIRING, ROOT), deltas=EXPIRED_DELTAS)
     return [
         dict(
             name="packed_revoked_health",
@@ -278,6 +307,26 @@ def cases() -> list[dict[str, Any]]:
             bundle=duplicate_bundle(),
             deltas=[],
         ),
+        dict(
+            name="packed_delta_expired_dropped_valid",
+            code=signed(health(12, "p_old")),
+            accept=["health"],
+            **expiring,
+        ),
+        dict(
+            name="packed_delta_expired_at_cutoff_revoked",
+            code=signed(health(13, "p_kept")),
+            accept=["health"],
+            reason="REVOKED",
+            **expiring,
+        ),
+        dict(
+            name="packed_delta_expired_other_kind_revoked",
+            code=signed(place(14, "venue-closed")),
+            accept=["place"],
+            reason="REVOKED",
+            **expiring,
+        ),
     ]
 
 
@@ -305,10 +354,10 @@ def expected(code: VerifiedCode | None, valid: bool, reason: str | None) -> dict
 
 def main() -> None:
     root = ROOT.verification_key()
-    for old in OUT.glob("*.json"):
-        if json.loads(old.read_text()).get("format") == "hcx-vector/3":
-            old.unlink()
     for case in cases():
+        path = OUT / f"{case['name']}.json"
+        if path.exists():  # written before: kept byte for byte (delete it to rewrite it)
+            continue
         bundle = load_bundle(case["bundle"], root)
         for delta in case["deltas"]:
             bundle = apply_delta(bundle, delta, root)
@@ -334,7 +383,6 @@ def main() -> None:
             "check_freshness": True,
             "expected": outcome,
         }
-        path = OUT / f"{case['name']}.json"
         path.write_text(json.dumps(vector, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         print(f"{path.relative_to(REPO)}: {outcome['reason'] or 'valid'}")
 

@@ -11,6 +11,7 @@ import pytest
 
 from codes import (
     HEALTH,
+    BundleDelta,
     BundleDeltaMismatchError,
     BundleFormatError,
     BundleRollbackError,
@@ -29,6 +30,7 @@ from codes import (
     revocation_hash,
     sign_bundle,
     sign_delta,
+    split_removed,
 )
 from codes.b64 import b64u_decode, b64u_encode
 
@@ -130,7 +132,9 @@ def test_delta_application(full: TrustBundle, root_key: SigningKey, now: datetim
         ),  # bob pruned
     )
     delta = make_delta(full, new)
-    assert delta.revocations_removed == (("health", revocation_hash("health", "bob")),)
+    # bob (2 h ago) is older than every entry kept: the kind's cut-off drops him, no hash listed
+    assert delta.revocations_expired == (("health", now - HOUR),)
+    assert delta.revocations_removed == ()
     assert {r.digest for r in delta.revocations_added} == {
         revocation_hash("health", s) for s in ("alice", "carol")
     }
@@ -141,6 +145,79 @@ def test_delta_application(full: TrustBundle, root_key: SigningKey, now: datetim
     assert len(applied.revocations) == 2
     assert applied.revoked_before("health", "alice") == now
     assert applied.revoked_before("health", "bob") is None
+
+
+def test_delta_cutoffs_drop_only_what_went(
+    full: TrustBundle, root_key: SigningKey, now: datetime
+) -> None:
+    """A removed entry older than every kept one of its kind goes by the kind's cut-off; one
+    newer than a kept entry is listed; other kinds are untouched; a kind with nothing left gets
+    a cut-off just after its latest removed entry."""
+    root = root_key.verification_key()
+    old = replace(
+        full,
+        revocations=(
+            Revocation("health", "old1", now - 5 * HOUR),
+            Revocation("health", "old2", now - 4 * HOUR),
+            Revocation("health", "kept", now - 3 * HOUR),
+            Revocation("health", "lifted", now - 2 * HOUR),
+            Revocation("place", "venue-old", now - 9 * HOUR),
+            Revocation("pass", "paper", now - 5 * HOUR),
+        ),
+    )
+    new = replace(
+        old,
+        seq=old.seq + 1,
+        revocations=(
+            Revocation("health", "kept", now - 3 * HOUR),
+            Revocation("pass", "paper", now - 5 * HOUR),
+        ),
+    )
+    delta = make_delta(old, new)
+    assert delta.revocations_expired == (
+        ("health", now - 3 * HOUR),
+        ("place", now - 9 * HOUR + timedelta(seconds=1)),
+    )
+    assert delta.revocations_removed == (("health", revocation_hash("health", "lifted")),)
+    assert delta.revocations_added == ()
+    assert sign_delta(delta, root_key)  # the payload writes and signs
+    applied = apply_delta(old, sign_delta(delta, root_key), root)
+    assert applied == new
+    assert applied.revoked_before("pass", "paper") == now - 5 * HOUR
+
+
+def test_split_removed_lists_unknown_and_late_entries(now: datetime) -> None:
+    a, b, c = (revocation_hash("health", s) for s in "abc")
+    expired, listed = split_removed(
+        [("health", a, now - 2 * HOUR), ("health", b, None), ("health", c, now)],
+        earliest_kept={"health": now - HOUR},
+    )
+    assert expired == (("health", now - HOUR),)
+    assert listed == tuple(sorted([("health", b), ("health", c)]))
+    # nothing below the cut-off: no cut-off at all (the delta stays readable by older verifiers)
+    expired, listed = split_removed([("health", c, now)], earliest_kept={"health": now - HOUR})
+    assert expired == () and listed == (("health", c),)
+
+
+def test_delta_cutoff_member_is_strict(full: TrustBundle, now: datetime) -> None:
+    delta = BundleDelta(
+        base_seq=full.seq,
+        seq=full.seq + 1,
+        issued_at=now,
+        keys=full.keys,
+        revocations_expired=(("health", now - HOUR),),
+    )
+    payload = delta.to_payload()
+    assert payload["revocations_expired"] == {"health": int((now - HOUR).timestamp())}
+    assert BundleDelta.from_payload(payload) == delta
+    assert "revocations_expired" not in replace(delta, revocations_expired=()).to_payload()
+    for bad in ([], {"Health": 1}, {"health": -1}, {"health": "1"}, {"health": 253402300800}):
+        with pytest.raises(BundleFormatError):
+            BundleDelta.from_payload(payload | {"revocations_expired": bad})
+    listed = payload | {"revocations_expired": {"health": 1}}
+    del listed["rev_format"]  # the list form has no cut-offs
+    with pytest.raises(BundleFormatError):
+        BundleDelta.from_payload(listed)
 
 
 def test_delta_refusals(full: TrustBundle, root_key: SigningKey) -> None:

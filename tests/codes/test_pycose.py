@@ -69,23 +69,25 @@ def hashes(text: str) -> list[bytes]:
     return [raw[i : i + 8] for i in range(0, len(raw), 8)]
 
 
-def entries(payload: dict[str, Any], name: str) -> dict[bytes, int]:
-    """hash -> before of a payload's revocations (a list, or packed per kind); of several
-    entries for one hash the latest before wins."""
+def entries(payload: dict[str, Any], name: str) -> dict[bytes, tuple[int, str]]:
+    """hash -> (before, kind) of a payload's revocations (a list, or packed per kind); of
+    several entries for one hash the latest before wins."""
     if payload.get("rev_format") == 2:
         pairs = []
-        for group in payload[name].values():
+        for kind, group in payload[name].items():
             found, times = hashes(group["hash"]), running_times(b64u(group["before"]))
             assert len(found) == len(times)
-            pairs += zip(found, times, strict=True)
+            pairs += [(h, (t, kind)) for h, t in zip(found, times, strict=True)]
     else:
         assert "rev_format" not in payload
         pairs = [
-            (revocation_hash(r.get("kind", "health"), r["sub"]), r["before"]) for r in payload[name]
+            (revocation_hash(kind, r["sub"]), (r["before"], kind))
+            for r in payload[name]
+            for kind in [r.get("kind", "health")]
         ]
-    out: dict[bytes, int] = {}
-    for digest, before in pairs:
-        out[digest] = max(before, out.get(digest, before))
+    out: dict[bytes, tuple[int, str]] = {}
+    for digest, entry in pairs:
+        out[digest] = max(entry, out.get(digest, entry))
     return out
 
 
@@ -112,6 +114,12 @@ def load_bundle(vector: dict[str, Any]) -> dict[str, Any]:
     for doc in vector.get("deltas", []):
         delta = payload(doc, "hcx-trust-delta+json")
         assert delta["base_seq"] == bundle["seq"]
+        cutoffs = delta.get("revocations_expired", {})  # per kind: drop entries before it
+        revoked = {
+            h: (before, kind)
+            for h, (before, kind) in revoked.items()
+            if before >= cutoffs.get(kind, 0)
+        }
         for digest in removed(delta):
             revoked.pop(digest, None)
         revoked.update(entries(delta, "revocations_added"))
@@ -232,7 +240,7 @@ def verify(vector: dict[str, Any]) -> dict[str, Any]:
         raise RefusedWith("NOT_YET_VALID", seen)
     if now >= expires + leeway:
         raise RefusedWith("EXPIRED", seen)
-    before = bundle["revoked"].get(revocation_hash(kind, claims[2]))
+    before, _kind = bundle["revoked"].get(revocation_hash(kind, claims[2]), (None, None))
     if before is not None and iat < before:
         raise RefusedWith("REVOKED", seen)
     return seen

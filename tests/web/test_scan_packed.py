@@ -98,9 +98,15 @@ def test_browser_reads_packed_bundles_and_refuses_malformed_ones(app: Flask, chr
     probes = [(r.kind, r.subject) for r in old.revocations[:400]]
     probes += [("health", "q1"), ("place", "q1"), ("pass", "q2"), ("health", "nobody")]
     delta = sign_delta(make_delta(old, new), ROOT)
+    # then an hour's prune: the entries of the day's first half go, by each kind's cut-off
+    half = datetime.fromtimestamp(to_seconds(NOW) - 43200, UTC)
+    pruned = replace(new, seq=9, revocations=[r for r in new.revocations if r.before > half])
+    prune = make_delta(new, pruned)
+    assert {kind for kind, _ in prune.revocations_expired} == {"health", "place"}
     root = ROOT.verification_key()
     held = load_bundle(sign_bundle(old, ROOT), root)
-    applied = apply_delta(held, delta, root)
+    applied = apply_delta(apply_delta(held, delta, root), sign_delta(prune, ROOT), root)
+    assert applied == pruned
     bundle_payload = old.to_payload()
     delta_payload = make_delta(old, new).to_payload()
     bad_bundles = [
@@ -110,20 +116,33 @@ def test_browser_reads_packed_bundles_and_refuses_malformed_ones(app: Flask, chr
         jws_sign(canonical_json(bundle_payload | {"rev_format": f}), ROOT, TYP_BUNDLE)
         for f in (1, 3, "2", None)
     ]
-    bad_deltas = [
-        jws_sign(canonical_json(delta_payload | {"revocations_added": r}), ROOT, TYP_DELTA)
-        for _, r, _ in MALFORMED_REVOCATIONS
-    ] + [
-        jws_sign(canonical_json(delta_payload | {"revocations_removed": r}), ROOT, TYP_DELTA)
-        for r in ([], {"health": "AAAA"}, {"health": {"hash": "AAAAAAAAAAA"}}, {"h!": ""})
-    ]
+    bad_deltas = (
+        [
+            jws_sign(canonical_json(delta_payload | {"revocations_added": r}), ROOT, TYP_DELTA)
+            for _, r, _ in MALFORMED_REVOCATIONS
+        ]
+        + [
+            jws_sign(canonical_json(delta_payload | {"revocations_removed": r}), ROOT, TYP_DELTA)
+            for r in ([], {"health": "AAAA"}, {"health": {"hash": "AAAAAAAAAAA"}}, {"h!": ""})
+        ]
+        + [
+            jws_sign(canonical_json(delta_payload | {"revocations_expired": r}), ROOT, TYP_DELTA)
+            for r in ([], {"Health": 1}, {"health": -1}, {"health": "1"}, {"health": 253402300800})
+        ]
+    )
     with live_server(app) as base:
         page = chromium.new_page()
         page.goto(base + "/scan/")
         jwk = root.public_jwk()
         doc = sign_bundle(old, ROOT)
         got = page.evaluate(
-            PROBE_JS, {"jwk": jwk, "bundle": doc, "deltas": [delta], "probes": probes}
+            PROBE_JS,
+            {
+                "jwk": jwk,
+                "bundle": doc,
+                "deltas": [delta, sign_delta(prune, ROOT)],
+                "probes": probes,
+            },
         )
         refused = page.evaluate(
             REFUSED_JS, {"jwk": jwk, "held": doc, "bundles": bad_bundles, "deltas": bad_deltas}

@@ -195,6 +195,11 @@ async function parseRemoved(items, packed) {
   return Promise.all(items.map((i) => revocationHash(...target(typeof i === "string" ? { sub: i } : i))));
 }
 
+/** Per-kind cut-offs of a packed delta ({kind: time}): held entries of the kind before it go. */
+function parseExpired(obj) {
+  return new Map(byKind(obj, "revocations_expired").map(([kind, cutoff]) => [kind, time(cutoff, "revocations_expired")]));
+}
+
 /** Verified trust state: keys by kid, revocation entries by hash, seq and signed time. */
 export class TrustBundle {
   constructor({ seq, issuedAt, keys, revoked, maxOfflineAge }) {
@@ -281,7 +286,10 @@ export async function parseDelta(doc, root) {
   const obj = await jwsVerify(doc, root, TYP_DELTA);
   const packed = isPacked(obj);
   const fields = ["type", "base_seq", "seq", "issued_at", "max_offline_age", "keys", "revocations_added", "revocations_removed"];
-  require(obj, packed ? [...fields, "rev_format"] : fields);
+  const expired = packed && Object.hasOwn(obj, "revocations_expired");
+  if (packed) fields.push("rev_format");
+  if (expired) fields.push("revocations_expired");
+  require(obj, fields);
   if (obj.type !== "delta") throw new BundleError("payload type must be 'delta'");
   return {
     baseSeq: uint(obj.base_seq, "base_seq"),
@@ -290,6 +298,7 @@ export async function parseDelta(doc, root) {
     keys: await parseKeys(obj.keys),
     added: packed ? parsePacked(obj.revocations_added) : await parseRevocations(obj.revocations_added),
     removed: await parseRemoved(obj.revocations_removed, packed),
+    expired: expired ? parseExpired(obj.revocations_expired) : new Map(),
     maxOfflineAge: maxAge(obj.max_offline_age),
   };
 }
@@ -301,8 +310,14 @@ export async function applyDelta(held, doc, root) {
   if (delta.baseSeq !== held.seq || delta.seq < delta.baseSeq) {
     throw new DeltaMismatch(`delta is from seq ${delta.baseSeq}, held is ${held.seq}`);
   }
-  // removed hashes go; an added entry replaces any held entry with its hash
+  // entries before their kind's cut-off go, then removed hashes; an added entry replaces any
+  // held entry with its hash
   const revoked = new Map(held.revoked);
+  if (delta.expired.size) {
+    for (const [hash, entry] of held.revoked) {
+      if (delta.expired.has(entry.kind) && entry.before < delta.expired.get(entry.kind)) revoked.delete(hash);
+    }
+  }
   for (const hash of delta.removed) revoked.delete(hash);
   for (const [hash, entry] of latest(delta.added)) revoked.set(hash, entry);
   return new TrustBundle({

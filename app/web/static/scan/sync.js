@@ -42,7 +42,7 @@ export async function replay(device) {
 
 async function isRefreshOnly(doc, root) {
   const delta = await parseDelta(doc, root);
-  return delta.baseSeq === delta.seq && !delta.added.length && !delta.removed.length;
+  return delta.baseSeq === delta.seq && !delta.added.length && !delta.removed.length && !delta.expired.size;
 }
 
 async function storeFull(device, root, held, doc, etag) {
