@@ -52,9 +52,9 @@ DELTA_LIMIT_BYTES = 50_000
 APPLY_LIMIT_MS = 50.0
 
 
-def revocations(count: int, start: datetime) -> tuple[Revocation, ...]:
-    """Revocations of random people spread over the day before `start`."""
-    step = 86400 / max(count, 1)
+def revocations(count: int, start: datetime, span: int = 86400) -> tuple[Revocation, ...]:
+    """Revocations of random people spread over the `span` seconds before `start`."""
+    step = span / max(count, 1)
     return tuple(
         Revocation(
             HEALTH.name,
@@ -97,7 +97,7 @@ def main() -> int:
     entries = revocations(args.revocations, NOW)
     held = TrustBundle(seq=1000, issued_at=NOW, keys=keys, revocations=entries)
     full, full_gz = served(sign_bundle(held, root), 1000)
-    added = revocations(hourly, NOW + timedelta(hours=1))
+    added = revocations(hourly, NOW + timedelta(hours=1), span=3600)
     delta = BundleDelta(
         base_seq=1000,
         seq=1060,

@@ -299,26 +299,29 @@ def split_removed(
 
     `removed` holds (kind, hash, before) of each entry the delta removes, before None where it
     is no longer known; `earliest_kept` the earliest `before` of each kind's entries in the new
-    state (those the delta adds too). A kind's cut-off is that time, or just after its latest
-    removed entry when none of the kind remain, so it never drops an entry that stays. Removed
+    state (those the delta adds too), or an earlier time. A kind's cut-off is that time (in
+    whole seconds, as it travels), or a second after its latest removed entry when none of the
+    kind remain, so it never drops an entry that stays. Removed
     entries before their kind's cut-off go by it; the others, and those of unknown before, are
     listed. A kind gets a cut-off only when it drops a removed entry.
     """
-    earliest = dict(earliest_kept)
-    removed = list(removed)
-    latest: dict[str, datetime] = {}
-    for kind, _digest, before in removed:
-        if kind not in earliest and before is not None:
-            latest[kind] = max(before, latest.get(kind, before))
-    cutoffs = earliest | {kind: before + timedelta(seconds=1) for kind, before in latest.items()}
+    # In whole seconds, as the times travel (and devices hold them).
+    cutoffs = {kind: to_seconds(before) for kind, before in earliest_kept.items()}
+    gone = [(k, d, None if b is None else to_seconds(b)) for k, d, b in removed]
+    latest: dict[str, int] = {}
+    for kind, _digest, before in gone:
+        if kind not in earliest_kept and before is not None:
+            latest[kind] = max(before + 1, latest.get(kind, 0))
+    cutoffs |= latest
     used: set[str] = set()
     listed = []
-    for kind, digest, before in removed:
+    for kind, digest, before in gone:
         if before is not None and kind in cutoffs and before < cutoffs[kind]:
             used.add(kind)
         else:
             listed.append((kind, digest))
-    return tuple(sorted((k, cutoffs[k]) for k in used)), tuple(sorted(listed))
+    expired = tuple(sorted((k, from_seconds(cutoffs[k])) for k in used))
+    return expired, tuple(sorted(listed))
 
 
 def apply_delta(held: TrustBundle, delta_doc: Any, root_public_key: VerificationKey) -> TrustBundle:

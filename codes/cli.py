@@ -133,8 +133,10 @@ def _write_store(path: Path, store: _Store) -> None:
 
 def _with_since(url: str, seq: int) -> str:
     parts = urllib.parse.urlsplit(url)
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "since"]
-    query.append(("since", str(seq)))
+    query = [
+        (k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k not in ("since", "cutoffs")
+    ]
+    query += [("since", str(seq)), ("cutoffs", "1")]  # this verifier applies them
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 

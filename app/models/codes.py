@@ -74,8 +74,8 @@ class TrustChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))  # a TrustChangeKind
     subject: Mapped[str | None] = mapped_column(String(64))
-    # A dropped revocation's cut-off: a delta drops it by its kind's cut-off instead of by hash
-    # when this is before the cut-off (None in rows written before the column: listed by hash).
+    # A dropped revocation's before: a delta drops the entry by its kind's cut-off time when
+    # this is earlier, instead of by hash (None in rows written before the column: by hash).
     before: Mapped[datetime | None]
 
 

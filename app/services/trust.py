@@ -133,23 +133,37 @@ def signed_delta(
     keyring: Keyring,
     settings: Settings,
     since: int,
+    cutoffs: bool,
     now: datetime,
 ) -> SignedDocument:
-    """A signed delta from sequence `since` to now."""
+    """A signed delta from sequence `since` to now. With `cutoffs` (a client that applies
+    them) pruned entries go by a per-kind cut-off time; otherwise each is listed by hash, as
+    verifiers written before cut-offs expect."""
     return _kept(
         session,
         live=live,
-        field=f"delta {since}",
+        field=f"delta {since} {cutoffs}",
         now=now,
         make=lambda: _signed_delta(
-            session, keyring=keyring, settings=settings, since=since, now=now
+            session, keyring=keyring, settings=settings, since=since, cutoffs=cutoffs, now=now
         ),
     )
 
 
 def _signed_delta(
-    session: Session, *, keyring: Keyring, settings: Settings, since: int, now: datetime
+    session: Session,
+    *,
+    keyring: Keyring,
+    settings: Settings,
+    since: int,
+    cutoffs: bool,
+    now: datetime,
 ) -> SignedDocument:
+    # The earliest entry first. On PostgreSQL each read below sees what has committed by
+    # then; an entry's before only rises and entries go only by a logged prune, so this
+    # minimum stays a safe cut-off for every entry a device holds from `since` unchanged
+    # (a revocation changed later is in `added` and put back after the cut-off).
+    earliest = session.scalar(select(func.min(CodeRevocation.before))) if cutoffs else None
     seq = current_seq(session)
     if since > seq:
         raise InvalidInput(
@@ -163,17 +177,19 @@ def _signed_delta(
     ).all()
     added = _revocations(session, since=since)
     still_revoked = {r.subject for r in added}
-    # Per subject, the latest cut-off it was dropped with (None: not known, list its hash).
+    # Per subject, the latest before it was dropped with (None: not known, list its hash).
     drops: dict[str, datetime | None] = {}
     for subject, before in dropped:
         if subject and subject not in still_revoked:
             known = drops.get(subject, before)
             drops[subject] = None if before is None or known is None else max(before, known)
-    earliest = session.scalar(select(func.min(CodeRevocation.before)))
-    expired, removed = split_removed(
-        ((HEALTH.name, revocation_hash(HEALTH.name, s), b) for s, b in drops.items()),
-        earliest_kept={} if earliest is None else {HEALTH.name: earliest},
-    )
+    gone = ((HEALTH.name, revocation_hash(HEALTH.name, s), b) for s, b in drops.items())
+    if cutoffs:
+        expired, removed = split_removed(
+            gone, earliest_kept={} if earliest is None else {HEALTH.name: earliest}
+        )
+    else:
+        expired, removed = (), tuple(sorted((kind, digest) for kind, digest, _ in gone))
     delta = BundleDelta(
         base_seq=since,
         seq=seq,

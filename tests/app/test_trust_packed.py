@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,6 +18,7 @@ from app.db import utcnow
 from app.jobs.periodic import maintain_trust
 from app.live_cache import EVERYTHING
 from app.models import CodeRevocation, Person, TrustChange
+from app.services import trust
 from app.services.subjects import subject_of
 from app.states import TrustChangeKind
 from codes import VerificationKey, apply_delta, load_bundle, revocation_hash
@@ -67,13 +69,18 @@ def test_bundle_and_deltas_carry_hashes_not_subjects(
     app.extensions["healthcode"].clock = lambda: utcnow() + timedelta(hours=13)
     with app.app_context():
         assert maintain_trust() >= 1
-    pruned = client.get(f"/v1/trust?since={held.seq}").json
     # nothing of the kind is left: a cut-off just after the entry drops it, no hash is listed
+    pruned = client.get(f"/v1/trust?since={held.seq}&cutoffs=1").json
     before = held.revoked_before("health", subject)
     assert before is not None
     assert payload(pruned)["revocations_removed"] == {}
     assert payload(pruned)["revocations_expired"] == {"health": to_seconds(before) + 1}
     assert apply_delta(held, pruned, root).revoked_before("health", subject) is None
+    # a client that does not ask for cut-offs (written before them) gets the hash listed
+    listed = client.get(f"/v1/trust?since={held.seq}").json
+    assert "revocations_expired" not in payload(listed)
+    assert payload(listed)["revocations_removed"] == {"health": b64u_encode(digest)}
+    assert apply_delta(held, listed, root).revoked_before("health", subject) is None
 
 
 def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
@@ -123,7 +130,7 @@ def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
         session.commit()
     with app.app_context():
         assert maintain_trust() == 2
-    delta = client.get(f"/v1/trust?since={held.seq}").json
+    delta = client.get(f"/v1/trust?since={held.seq}&cutoffs=1").json
     body = payload(delta)
     kept_before = int((now - timedelta(hours=4)).timestamp())
     assert body["revocations_expired"] == {"health": kept_before}
@@ -139,3 +146,58 @@ def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
         now - timedelta(hours=4),
         None,
     ]
+
+
+def test_a_revocation_raised_while_a_delta_is_made_is_not_cut_off(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest live entry is revoked again (its before rises) after the delta read what was
+    added but before the delta is signed: the cut-off must still keep the entry the device
+    holds (PostgreSQL reads each statement's own committed state)."""
+    now = utcnow().replace(microsecond=0)
+    c = app.extensions["healthcode"]
+    pruned, oldest = uuid.uuid4(), uuid.uuid4()
+    with c.db.session() as session:
+        for pid in (pruned, oldest):
+            session.add(Person(id=pid, id_hash=pid.hex * 2, id_last4="0000"))
+        change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
+        session.add(change)
+        session.flush()
+        for pid, before, drop_after in (
+            (pruned, now - timedelta(hours=5), now - timedelta(minutes=1)),
+            (oldest, now - timedelta(hours=4), now + timedelta(hours=10)),
+        ):
+            session.add(
+                CodeRevocation(
+                    person_id=pid,
+                    before=before,
+                    reason="withdrawn",
+                    seq=change.seq,
+                    drop_after=drop_after,
+                    updated_at=now,
+                )
+            )
+        session.commit()
+    c.live.drop([EVERYTHING])
+    root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
+    held = load_bundle(client.get("/v1/trust").json, root)
+    with app.app_context():
+        assert maintain_trust() == 1
+    read_added = trust._revocations
+
+    def added_then_raised(session: Any, **kwargs: Any) -> Any:
+        found = read_added(session, **kwargs)
+        with c.db.session() as other:  # another request commits a new revocation of `oldest`
+            raised = other.get(CodeRevocation, oldest)
+            assert raised is not None
+            raised.before = now - timedelta(hours=1)
+            other.add(TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now))
+            other.commit()
+        return found
+
+    monkeypatch.setattr(trust, "_revocations", added_then_raised)
+    c.live.drop([EVERYTHING])
+    delta = client.get(f"/v1/trust?since={held.seq}&cutoffs=1").json
+    applied = apply_delta(held, delta, root)
+    assert applied.revoked_before("health", subject_of(pruned)) is None
+    assert applied.revoked_before("health", subject_of(oldest)) == now - timedelta(hours=4)

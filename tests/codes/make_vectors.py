@@ -357,6 +357,8 @@ def main() -> None:
     for case in cases():
         path = OUT / f"{case['name']}.json"
         if path.exists():  # written before: kept byte for byte (delete it to rewrite it)
+            written = json.loads(path.read_text())["expected"]["reason"]
+            assert written == case.get("reason"), (case["name"], written)
             continue
         bundle = load_bundle(case["bundle"], root)
         for delta in case["deltas"]:

@@ -197,6 +197,13 @@ def test_split_removed_lists_unknown_and_late_entries(now: datetime) -> None:
     # nothing below the cut-off: no cut-off at all (the delta stays readable by older verifiers)
     expired, listed = split_removed([("health", c, now)], earliest_kept={"health": now - HOUR})
     assert expired == () and listed == (("health", c),)
+    # in whole seconds, as times travel: an entry in the cut-off's second is listed
+    second = now - HOUR
+    expired, listed = split_removed(
+        [("health", a, second + timedelta(microseconds=200))],
+        earliest_kept={"health": second + timedelta(microseconds=700)},
+    )
+    assert expired == () and listed == (("health", a),)
 
 
 def test_delta_cutoff_member_is_strict(full: TrustBundle, now: datetime) -> None:

@@ -138,7 +138,7 @@ def test_sync_etag_rollback_and_wrong_root(
     assert main(args) == 0
     assert main(args) == 0  # answered 304 thanks to If-None-Match
     assert server.seen_if_none_match == [None, '"seq-5"']
-    assert server.seen_paths == ["/v1/trust", "/v1/trust?since=5"]
+    assert server.seen_paths == ["/v1/trust", "/v1/trust?since=5&cutoffs=1"]
     assert "unchanged: not modified" in capsys.readouterr().out
 
     before = out.read_text()

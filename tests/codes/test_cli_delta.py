@@ -190,7 +190,7 @@ def test_delta_sync_applies_revocations_and_keeps_etag(
     server.publish(_revoke(first, revoked.subject, now + timedelta(seconds=1), 6))
     capsys.readouterr()
     assert sync() == 0
-    assert server.requests[-1] == ("/v1/trust?since=5", full_etag)
+    assert server.requests[-1] == ("/v1/trust?since=5&cutoffs=1", full_etag)
     assert "synced seq 6" in capsys.readouterr().out
     stored = json.loads(out.read_text())
     assert stored["format"] == "hcx-device-bundle/2" and len(stored["deltas"]) == 1
@@ -202,14 +202,14 @@ def test_delta_sync_applies_revocations_and_keeps_etag(
     # The ETag of a ?since=N answer covers base_seq, so the one stored from since=5 cannot
     # match since=6: the first sync after a change gets a (refresh-only) delta 6 -> 6 ...
     assert sync() == 0
-    assert server.requests[-1] == ("/v1/trust?since=6", stored["etag"])
+    assert server.requests[-1] == ("/v1/trust?since=6&cutoffs=1", stored["etag"])
     assert "(delta from seq 6)" in capsys.readouterr().out
     stored = json.loads(out.read_text())
     assert len(stored["deltas"]) == 2
     # ... and from then on, while nothing changes, the server answers 304
     before = out.read_bytes()
     assert sync() == 0
-    assert server.requests[-1] == ("/v1/trust?since=6", stored["etag"])
+    assert server.requests[-1] == ("/v1/trust?since=6&cutoffs=1", stored["etag"])
     assert "unchanged" in capsys.readouterr().out
     assert out.read_bytes() == before
     assert verify(revoked_text) == 1 and verify(kept_text) == 0
@@ -298,7 +298,7 @@ def test_mismatched_delta_falls_back_to_full_fetch(
     assert "does not apply" in capsys.readouterr().out
     assert [path for path, _ in server.requests] == [
         "/v1/trust",
-        "/v1/trust?since=5",
+        "/v1/trust?since=5&cutoffs=1",
         "/v1/trust",
     ]
     assert server.requests[-1][1] is None  # the fallback fetch is unconditional
@@ -344,7 +344,10 @@ def test_unknown_since_falls_back_and_rollback_is_refused(
     assert sync() == 2
     captured = capsys.readouterr()
     assert "HTTP 422" in captured.out and "BundleRollbackError" in captured.err
-    assert [path for path, _ in server.requests][-2:] == ["/v1/trust?since=9", "/v1/trust"]
+    assert [path for path, _ in server.requests][-2:] == [
+        "/v1/trust?since=9&cutoffs=1",
+        "/v1/trust",
+    ]
     assert out.read_bytes() == before
 
 
@@ -449,8 +452,11 @@ def test_wrapped_documents_are_accepted(
 
 
 def test_with_since_keeps_other_query_parameters() -> None:
-    assert cli._with_since("http://h/v1/trust", 3) == "http://h/v1/trust?since=3"
-    assert cli._with_since("http://h/t?region=x&since=1", 9) == "http://h/t?region=x&since=9"
+    assert cli._with_since("http://h/v1/trust", 3) == "http://h/v1/trust?since=3&cutoffs=1"
+    assert (
+        cli._with_since("http://h/t?region=x&since=1&cutoffs=0", 9)
+        == "http://h/t?region=x&since=9&cutoffs=1"
+    )
 
 
 def test_delta_sync_as_a_subprocess(

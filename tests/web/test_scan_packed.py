@@ -130,6 +130,11 @@ def test_browser_reads_packed_bundles_and_refuses_malformed_ones(app: Flask, chr
             for r in ([], {"Health": 1}, {"health": -1}, {"health": "1"}, {"health": 253402300800})
         ]
     )
+    list_form = {k: v for k, v in delta_payload.items() if k != "rev_format"}
+    list_form |= {"revocations_added": [], "revocations_removed": []}
+    bad_deltas.append(  # cut-offs only in packed deltas
+        jws_sign(canonical_json(list_form | {"revocations_expired": {"h": 1}}), ROOT, TYP_DELTA)
+    )
     with live_server(app) as base:
         page = chromium.new_page()
         page.goto(base + "/scan/")

@@ -20,6 +20,13 @@ blp = Blueprint("trust", __name__, url_prefix="/v1/trust", description="Offline 
 
 class TrustQuerySchema(StrictSchema):
     since = ma.fields.Integer(validate=ma.validate.Range(min=0))
+    cutoffs = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "With `since`: the client applies `revocations_expired` (codes/SPEC.md"
+            " §8.2), so pruned entries go by a per-kind cut-off instead of one hash each."
+        },
+    )
 
 
 def _not_modified(etag: str) -> bool:
@@ -69,6 +76,7 @@ class Trust(MethodView):
                 keyring=c.keyring,
                 settings=c.settings,
                 since=query["since"],
+                cutoffs=query["cutoffs"],
                 now=now(),
             )
         else:

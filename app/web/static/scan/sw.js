@@ -2,7 +2,7 @@
 // when the network is off, so a reload offline still verifies codes. API calls (/v1/...)
 // always go to the network: trust data lives in IndexedDB, never in this cache.
 
-const CACHE = "hc-scan-v4";
+const CACHE = "hc-scan-v5";
 const SHELL = [
   "/scan/",
   "/scan/manifest.webmanifest",

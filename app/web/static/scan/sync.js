@@ -72,7 +72,7 @@ async function syncFull(device, root, held) {
 async function syncDelta(device, root, held) {
   let response;
   try {
-    response = await get(`${TRUST}?since=${held.seq}`, device.etag);
+    response = await get(`${TRUST}?since=${held.seq}&cutoffs=1`, device.etag);
   } catch (err) {
     const status = err.cause;
     if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) return null;
