@@ -7,7 +7,7 @@ import gzip
 import json
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,6 +83,35 @@ def test_bundle_and_deltas_carry_hashes_not_subjects(
     assert apply_delta(held, listed, root).revoked_before("health", subject) is None
 
 
+def revoked(
+    app: Flask,
+    now: datetime,
+    entries: dict[uuid.UUID, tuple[datetime, datetime]],
+    also: tuple[uuid.UUID, ...] = (),
+) -> None:
+    """People (these and `also`) and revocations of these, {person: (before, drop_after)},
+    written directly in one trust change."""
+    c = app.extensions["healthcode"]
+    with c.db.session() as session:
+        for pid in [*entries, *also]:
+            session.add(Person(id=pid, id_hash=pid.hex * 2, id_last4="0000"))
+        change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
+        session.add(change)
+        session.flush()
+        for pid, (before, drop_after) in entries.items():
+            session.add(
+                CodeRevocation(
+                    person_id=pid,
+                    before=before,
+                    reason="withdrawn",
+                    seq=change.seq,
+                    drop_after=drop_after,
+                    updated_at=now,
+                )
+            )
+        session.commit()
+
+
 def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -93,28 +122,16 @@ def test_pruned_entries_go_by_cutoff_unless_a_kept_entry_is_older(
     now = utcnow().replace(microsecond=0)
     c = app.extensions["healthcode"]
     people = {name: uuid.uuid4() for name in ("oldest", "later", "kept", "legacy")}
-    with c.db.session() as session:
-        for pid in people.values():
-            session.add(Person(id=pid, id_hash=pid.hex * 2, id_last4="0000"))
-        change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
-        session.add(change)
-        session.flush()
-        for name, before, drop_after in (
-            ("oldest", now - timedelta(hours=5), now - timedelta(minutes=1)),
-            ("later", now - timedelta(hours=3), now - timedelta(minutes=1)),
-            ("kept", now - timedelta(hours=4), now + timedelta(hours=10)),
-        ):
-            session.add(
-                CodeRevocation(
-                    person_id=people[name],
-                    before=before,
-                    reason="withdrawn",
-                    seq=change.seq,
-                    drop_after=drop_after,
-                    updated_at=now,
-                )
-            )
-        session.commit()
+    revoked(
+        app,
+        now,
+        {
+            people["oldest"]: (now - timedelta(hours=5), now - timedelta(minutes=1)),
+            people["later"]: (now - timedelta(hours=3), now - timedelta(minutes=1)),
+            people["kept"]: (now - timedelta(hours=4), now + timedelta(hours=10)),
+        },
+        also=(people["legacy"],),
+    )
     c.live.drop([EVERYTHING])  # rows written behind the services' back
     root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
     held = load_bundle(client.get("/v1/trust").json, root)
@@ -157,27 +174,14 @@ def test_a_revocation_raised_while_a_delta_is_made_is_not_cut_off(
     now = utcnow().replace(microsecond=0)
     c = app.extensions["healthcode"]
     pruned, oldest = uuid.uuid4(), uuid.uuid4()
-    with c.db.session() as session:
-        for pid in (pruned, oldest):
-            session.add(Person(id=pid, id_hash=pid.hex * 2, id_last4="0000"))
-        change = TrustChange(kind=TrustChangeKind.REVOCATION, subject=None, at=now)
-        session.add(change)
-        session.flush()
-        for pid, before, drop_after in (
-            (pruned, now - timedelta(hours=5), now - timedelta(minutes=1)),
-            (oldest, now - timedelta(hours=4), now + timedelta(hours=10)),
-        ):
-            session.add(
-                CodeRevocation(
-                    person_id=pid,
-                    before=before,
-                    reason="withdrawn",
-                    seq=change.seq,
-                    drop_after=drop_after,
-                    updated_at=now,
-                )
-            )
-        session.commit()
+    revoked(
+        app,
+        now,
+        {
+            pruned: (now - timedelta(hours=5), now - timedelta(minutes=1)),
+            oldest: (now - timedelta(hours=4), now + timedelta(hours=10)),
+        },
+    )
     c.live.drop([EVERYTHING])
     root = VerificationKey.from_pem(client.get("/v1/trust/root").data)
     held = load_bundle(client.get("/v1/trust").json, root)
