@@ -34,7 +34,8 @@ class VerifyResultSchema(ma.Schema):
     kid = ma.fields.String(allow_none=True)
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
-        if many or type(obj) is not VerificationResult:
+        many = self.many if many is None else many
+        if many or self.only or self.exclude or type(obj) is not VerificationResult:
             return super().dump(obj, many=many)
         expires_at = obj.expires_at
         return {
