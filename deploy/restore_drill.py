@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     src = make_url(args.source).set(drivername="postgresql+psycopg")
+    if not src.database:
+        parser.error("the source URL must name a database")
     if args.scratch == src.database:
         parser.error("the scratch database must not be the source")
     libpq = _libpq(src)

@@ -84,3 +84,23 @@ def test_restore_drill_backs_up_restores_and_verifies(database_url: str) -> None
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_r" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_restore_drill_needs_a_source_database() -> None:
+    """A source URL without a database name is refused before anything is dumped or dropped."""
+    drill = subprocess.run(
+        [
+            sys.executable,
+            "deploy/restore_drill.py",
+            "--source",
+            "postgresql://postgres@127.0.0.1:5432",
+            "--scratch",
+            "hc_drill_unused",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert drill.returncode == 2
+    assert "must name a database" in drill.stderr
