@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from app.api.common import StrictSchema
-from codes import VerificationResult
+from codes import Reason, VerificationResult
 
 
 class VerifyInputSchema(StrictSchema):
@@ -24,10 +24,27 @@ class VerifyResultSchema(ma.Schema):
     dump of these fields for every outcome."""
 
     valid = ma.fields.Boolean()
-    reason = ma.fields.Function(lambda r: None if r.reason is None else str(r.reason))
+    reason = ma.fields.Function(
+        lambda r: None if r.reason is None else str(r.reason),
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "enum": [*(str(r) for r in Reason), None],
+            "description": "Why the code is not valid (null when it is).",
+        },
+    )
     color = ma.fields.String(allow_none=True)
     holder = ma.fields.Function(
-        lambda r: {"name": r.holder_name, "id_last4": r.id_last4} if r.valid else None
+        lambda r: {"name": r.holder_name, "id_last4": r.id_last4} if r.valid else None,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "name": {"type": "string", "nullable": True, "description": "Masked name."},
+                "id_last4": {"type": "string", "nullable": True},
+            },
+            "description": "Who to compare with the person in front of you (null when invalid).",
+        },
     )
     expires_at = ma.fields.DateTime(allow_none=True)
     code_id = ma.fields.String(allow_none=True)
