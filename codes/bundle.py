@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
 
 from codes.b64 import b64u_decode
-from codes.claims import MAX_TIME, from_seconds, to_seconds
+from codes.claims import from_seconds, to_seconds
 from codes.errors import (
     BundleDeltaMismatchError,
     BundleFormatError,
@@ -28,6 +28,7 @@ from codes.packed import (
     KIND_NAME,
     REV_FORMAT,
     Packed,
+    epoch_seconds,
     pack_expired,
     pack_removed,
     pack_revocations,
@@ -156,7 +157,7 @@ class TrustBundle:
         return cls._indexed(
             _latest(entries),
             seq=_uint(obj["seq"], "seq"),
-            issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
+            issued_at=from_seconds(epoch_seconds(obj["issued_at"], "issued_at")),
             keys=_keys(obj["keys"]),
             max_offline_age=_max_age(obj["max_offline_age"]),
         )
@@ -217,7 +218,7 @@ class BundleDelta:
         packed = _is_packed(obj)
         fields = {"type", "base_seq", "seq", "issued_at", "max_offline_age", "keys"}
         fields |= {"revocations_added", "revocations_removed"}
-        expired = packed and type(obj) is dict and "revocations_expired" in obj
+        expired = packed and "revocations_expired" in obj  # packed: obj is a dict
         if packed:
             fields |= {"rev_format", "revocations_expired"} if expired else {"rev_format"}
         _require(obj, fields)
@@ -227,7 +228,7 @@ class BundleDelta:
         return cls(
             base_seq=_uint(obj["base_seq"], "base_seq"),
             seq=_uint(obj["seq"], "seq"),
-            issued_at=from_seconds(_time(obj["issued_at"], "issued_at")),
+            issued_at=from_seconds(epoch_seconds(obj["issued_at"], "issued_at")),
             keys=_keys(obj["keys"]),
             revocations_added=tuple(_hashed(added) if packed else _revocations(added)),
             revocations_removed=tuple(
@@ -301,9 +302,9 @@ def split_removed(
     is no longer known; `earliest_kept` the earliest `before` of each kind's entries in the new
     state (those the delta adds too), or an earlier time. A kind's cut-off is that time (in
     whole seconds, as it travels), or a second after its latest removed entry when none of the
-    kind remain, so it never drops an entry that stays. Removed
-    entries before their kind's cut-off go by it; the others, and those of unknown before, are
-    listed. A kind gets a cut-off only when it drops a removed entry.
+    kind remain, so it never drops an entry that stays. Removed entries before their kind's
+    cut-off go by it; the others, and those of unknown before, are listed. A kind gets a
+    cut-off only when it drops a removed entry.
     """
     # In whole seconds, as the times travel (and devices hold them).
     cutoffs = {kind: to_seconds(before) for kind, before in earliest_kept.items()}
@@ -395,12 +396,6 @@ def _require(obj: Any, fields: set[str]) -> None:
 def _uint(value: Any, name: str) -> int:
     if type(value) is not int or not 0 <= value < 2**63:
         raise BundleFormatError(f"{name} must be a non-negative integer")
-    return value
-
-
-def _time(value: Any, name: str) -> int:
-    if type(value) is not int or not 0 <= value <= MAX_TIME:
-        raise BundleFormatError(f"{name} must be epoch seconds")
     return value
 
 
@@ -501,7 +496,7 @@ def _keys(items: Any) -> tuple[VerificationKey, ...]:
                 kid=kid,
                 not_after=None
                 if not_after is None
-                else from_seconds(_time(not_after, "not_after")),
+                else from_seconds(epoch_seconds(not_after, "not_after")),
             )
         except (ValueError, KeyFormatError) as exc:
             raise BundleFormatError(f"invalid key entry: {exc}") from exc
@@ -519,5 +514,5 @@ def _revocations(items: Any) -> tuple[Revocation, ...]:
         if type(item) is not dict or "before" not in item:
             raise BundleFormatError("revocation entry must have before")
         kind, sub = _target({k: v for k, v in item.items() if k != "before"})
-        out.append(Revocation(kind, sub, from_seconds(_time(item["before"], "before"))))
+        out.append(Revocation(kind, sub, from_seconds(epoch_seconds(item["before"], "before"))))
     return tuple(out)

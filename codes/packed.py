@@ -88,12 +88,17 @@ def pack_expired(cutoffs: Iterable[tuple[str, int]]) -> dict[str, int]:
 
 def unpack_expired(obj: Any) -> list[tuple[str, int]]:
     """The (kind, cut-off) pairs of a {kind: epoch seconds} object."""
-    out = []
-    for kind, cutoff in _kinds(obj, "revocations_expired").items():
-        if type(cutoff) is not int or not 0 <= cutoff <= MAX_TIME:
-            raise BundleFormatError(f"revocations_expired of {kind!r} must be epoch seconds")
-        out.append((kind, cutoff))
-    return out
+    return [
+        (kind, epoch_seconds(cutoff, f"revocations_expired of {kind!r}"))
+        for kind, cutoff in _kinds(obj, "revocations_expired").items()
+    ]
+
+
+def epoch_seconds(value: Any, name: str) -> int:
+    """value if it is a time a document may hold (whole seconds, 0 to MAX_TIME)."""
+    if type(value) is not int or not 0 <= value <= MAX_TIME:
+        raise BundleFormatError(f"{name} must be epoch seconds")
+    return value
 
 
 def _kinds(obj: Any, name: str) -> dict[str, Any]:
