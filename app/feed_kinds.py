@@ -51,6 +51,8 @@ class FeedSpec:
     facts_key: str = ""  # the field of risk.Facts its records fill
     columns: tuple[str, ...] = ()  # the model columns its facts read, after person_id
     to_fact: Callable[[tuple[Any, ...], Levels], Any] = lambda row, levels: row
+    region_column: str | None = None  # the one of `columns` naming a region, if `to_fact` asks
+    # `Levels` about it (only those regions' level histories are read)
     uploaded: bool = True  # False: written by the app itself (no route, scope or batch)
 
     @property
@@ -62,6 +64,11 @@ class FeedSpec:
     def fields(self) -> frozenset[str]:
         """Every field a record may have."""
         return self.required | self.optional
+
+    @property
+    def region_index(self) -> int | None:
+        """Where `region_column` is in a row of `fact_query_columns()`, if the kind has one."""
+        return None if self.region_column is None else 1 + self.columns.index(self.region_column)
 
     def fact_query_columns(self) -> list[Any]:
         """person_id, then the columns `to_fact` reads."""
@@ -102,6 +109,7 @@ FEEDS: dict[FeedKind, FeedSpec] = {
             facts_key="stays",
             columns=("record_id", "region_code", "arrived_at", "departed_at"),
             to_fact=_stay,
+            region_column="region_code",
         ),
         FeedSpec(
             FeedKind.CONTACTS,
@@ -121,6 +129,7 @@ FEEDS: dict[FeedKind, FeedSpec] = {
             facts_key="stays",
             columns=("id", "region_code", "arrived_at", "departed_at"),
             to_fact=_stay,
+            region_column="region_code",
             uploaded=False,
         ),
         FeedSpec(

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 from sqlalchemy.orm import Session
 
-from app.feed_kinds import FEEDS
+from app.feed_kinds import FEEDS, FeedSpec
 from app.models import Person, RegionLevel
 from risk import Facts, LevelPeriod
 
 EMPTY = Facts()
+ALL_REGIONS_ABOVE = 500
+"""Stays in more regions than this: read every region's level history in one scan rather
+than look up each region (a chunk of a full recompute, not a few people's new records)."""
 
 
 @dataclass(frozen=True)
@@ -62,18 +65,19 @@ class RegionTimeline:
             ]
 
     @classmethod
-    def load(cls, session: Session) -> RegionTimeline:
-        """Read every region's level history."""
-        return cls(
-            session.execute(
-                select(
-                    RegionLevel.region_code,
-                    RegionLevel.level,
-                    RegionLevel.effective_from,
-                    RegionLevel.created_at,
-                )
-            )
+    def load(cls, session: Session, *, codes: Collection[str] | None = None) -> RegionTimeline:
+        """Read the level history of the regions `codes` (None: of every region)."""
+        if codes is not None and not codes:
+            return cls(())
+        query = select(
+            RegionLevel.region_code,
+            RegionLevel.level,
+            RegionLevel.effective_from,
+            RegionLevel.created_at,
         )
+        if codes is not None:
+            query = query.where(RegionLevel.region_code.in_(sorted(codes)))
+        return cls(session.execute(query))
 
     def overlapping(
         self, code: str, arrived: datetime, departed: datetime | None
@@ -86,14 +90,26 @@ class RegionTimeline:
         )
 
 
-def load_facts(session: Session, *, timeline: RegionTimeline, where: Any) -> dict[uuid.UUID, Facts]:
-    """Facts for the people selected by `where(person_id_column)`, one query per feed kind."""
-    found: dict[uuid.UUID, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+def _fact_rows(conn: Connection, spec: FeedSpec, where: Any) -> Sequence[Row[Any]]:
+    """(person_id, *the columns to_fact reads) of spec's records for the selected people."""
+    return conn.execute(select(*spec.fact_query_columns()).where(where(spec.model.person_id))).all()
+
+
+def load_facts(session: Session, *, where: Any) -> dict[uuid.UUID, Facts]:
+    """Facts for the people selected by `where(person_id_column)`: one query per feed kind,
+    then the level history of the regions their stays are in."""
     conn = session.connection()
-    for spec in FEEDS.values():
-        query = select(*spec.fact_query_columns()).where(where(spec.model.person_id))
-        for pid, *row in conn.execute(query).all():
-            found[pid][spec.facts_key].append(spec.to_fact(tuple(row), timeline))
+    rows = [(spec, _fact_rows(conn, spec, where)) for spec in FEEDS.values()]
+    codes = {
+        row[spec.region_index] for spec, got in rows if spec.region_index is not None for row in got
+    }
+    timeline = RegionTimeline.load(
+        session, codes=codes if len(codes) <= ALL_REGIONS_ABOVE else None
+    )
+    found: dict[uuid.UUID, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for spec, got in rows:
+        for row in got:
+            found[row[0]][spec.facts_key].append(spec.to_fact(tuple(row[1:]), timeline))
     return {
         pid: Facts(**{key: tuple(records) for key, records in by_key.items()})
         for pid, by_key in found.items()
@@ -113,5 +129,5 @@ def people_with_facts(
 ) -> list[tuple[uuid.UUID, Facts]]:
     """Every selected person with their facts (the empty facts when they have no records)."""
     ids = person_ids(session, where=where, lock=lock)
-    facts = load_facts(session, timeline=RegionTimeline.load(session), where=where)
+    facts = load_facts(session, where=where)
     return [(pid, facts.get(pid, EMPTY)) for pid in ids]
