@@ -82,7 +82,7 @@ class Container:
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work for a job or a command: committed (then acted on) at the end."""
-        return unit_of_work(self.db.sessionmaker, relay=self.relay, clock=self.clock)
+        return unit_of_work(self.db.sessionmaker, relay=self.relay)
 
 
 def container() -> Container:
@@ -100,7 +100,7 @@ def request_unit_of_work() -> UnitOfWork:
     uow: UnitOfWork | None = g.get("unit_of_work")
     if uow is None:
         c = container()
-        uow = UnitOfWork(c.db.sessionmaker(), relay=c.relay, clock=c.clock)
+        uow = UnitOfWork(c.db.sessionmaker(), relay=c.relay)
         g.unit_of_work = uow
     return uow
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,8 +30,9 @@ Action = Callable[[], object]
 class Sender(Protocol):
     """What sends committed outbox entries to the queue (`app.services.outbox.Relay`)."""
 
-    def send(self, session: Session, entry_ids: Sequence[int], *, now: datetime) -> int:
-        """Enqueue the entries and flush their enqueued marks (the caller commits)."""
+    def send(self, session: Session, entry_ids: Sequence[int]) -> int:
+        """Enqueue entries committed as sent; flush those it could not send back to unsent
+        (the caller commits)."""
         ...
 
 
@@ -49,10 +49,9 @@ def send_after_commit(session: Session, entry: Any) -> None:
 class UnitOfWork:
     """A session with one commit at the end and actions that run after it."""
 
-    def __init__(self, session: Session, *, relay: Sender, clock: Callable[[], datetime]) -> None:
+    def __init__(self, session: Session, *, relay: Sender) -> None:
         self.session = session
         self._relay = relay
-        self._clock = clock
 
     def finish(self, error: BaseException | None = None) -> None:
         """Commit (no error, or one that keeps its changes) and act; otherwise roll back."""
@@ -69,8 +68,9 @@ class UnitOfWork:
         actions: list[Action] = self.session.info.pop(_ACTIONS, [])
         if entries:
             try:
-                self._relay.send(self.session, [e.id for e in entries], now=self._clock())
-                self.session.commit()  # the enqueued marks (the relay re-sends unmarked ones)
+                self._relay.send(self.session, [e.id for e in entries])
+                if self.session.in_transaction():
+                    self.session.commit()  # entries Redis refused, unsent: the relay sends them
             except Exception:
                 log.exception("could not send %d outbox entries; the relay will", len(entries))
                 self.session.rollback()
@@ -99,11 +99,9 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(
-    sessions: sessionmaker[Session], *, relay: Sender, clock: Callable[[], datetime]
-) -> Iterator[UnitOfWork]:
+def unit_of_work(sessions: sessionmaker[Session], *, relay: Sender) -> Iterator[UnitOfWork]:
     """A unit of work for a block (a job, a command): finished on exit, then closed."""
-    uow = UnitOfWork(sessions(), relay=relay, clock=clock)
+    uow = UnitOfWork(sessions(), relay=relay)
     try:
         yield uow
     except BaseException as exc:

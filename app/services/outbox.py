@@ -35,23 +35,21 @@ class Topic(StrEnum):
 
 
 def add(session: Session, *, topic: Topic, payload: dict[str, Any], now: datetime) -> OutboxEntry:
-    """Record work to do, flushed; the unit of work sends it to the queue once it commits."""
-    entry = OutboxEntry(topic=topic, payload=payload, created_at=now)
+    """Record work to do, flushed and marked as sent: the unit of work sends it to the queue
+    once it commits, and marks it unsent again if the queue cannot take it (`Relay.send`).
+    Marking it after the send would cost each request a second statement and commit, and
+    wait for the row lock of a worker already running the job. A process that dies between
+    the commit and the send leaves an entry whose job Redis never had: `orphaned` finds it."""
+    entry = OutboxEntry(topic=topic, payload=payload, created_at=now, enqueued_at=now, attempts=1)
     session.add(entry)
     session.flush()
     send_after_commit(session, entry)
     return entry
 
 
-def enqueue(
-    session: Session, *, redis: Redis, queue_name: str, entry_ids: Sequence[int], now: datetime
-) -> int:
-    """Hand committed entries to RQ and flush their enqueued marks; with Redis down they
-    stay pending for the relay."""
-    if not entry_ids:
-        return 0
+def _push(redis: Redis, queue_name: str, entry_ids: Sequence[int]) -> bool:
+    """Hand entries to RQ in one pipeline; False when Redis cannot take them."""
     queue = get_queue(redis, queue_name)
-    done: list[int] = []
     try:
         with redis.pipeline() as pipe:
             for entry_id in entry_ids:
@@ -65,17 +63,26 @@ def enqueue(
                     failure_ttl=7 * 24 * 3600,
                     pipeline=pipe,
                 )
-                done.append(entry_id)
             pipe.execute()
     except RedisError as exc:
         log.warning("could not enqueue %d outbox entries: %s", len(entry_ids), exc)
+        return False
+    return True
+
+
+def enqueue(
+    session: Session, *, redis: Redis, queue_name: str, entry_ids: Sequence[int], now: datetime
+) -> int:
+    """Hand committed entries to RQ again and flush their enqueued marks; with Redis down
+    they stay as they were, for the relay's next round."""
+    if not entry_ids or not _push(redis, queue_name, entry_ids):
         return 0
     session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.id.in_(done))
+        .where(OutboxEntry.id.in_(entry_ids))
         .values(enqueued_at=now, attempts=OutboxEntry.attempts + 1)
     )
-    return len(done)
+    return len(entry_ids)
 
 
 def pending(
@@ -184,8 +191,14 @@ class Relay:
         self.redis = redis
         self.queue_name = queue_name
 
-    def send(self, session: Session, entry_ids: Sequence[int], *, now: datetime) -> int:
-        """Enqueue entries that are already committed (best effort; the relay retries)."""
-        return enqueue(
-            session, redis=self.redis, queue_name=self.queue_name, entry_ids=entry_ids, now=now
+    def send(self, session: Session, entry_ids: Sequence[int]) -> int:
+        """Enqueue new entries, committed as sent (`add`). When Redis cannot take them, flush
+        them back to unsent for the relay (the caller commits) and return 0."""
+        if not entry_ids or _push(self.redis, self.queue_name, entry_ids):
+            return len(entry_ids)
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(entry_ids))
+            .values(enqueued_at=None, attempts=OutboxEntry.attempts - 1)
         )
+        return 0

@@ -299,6 +299,95 @@ def test_redis_down_feed_still_accepted_and_applied_later(
         assert relay_outbox() == 0  # done entries are never sent again
 
 
+def test_a_post_commits_once_and_its_entry_is_sent_marked(
+    app: Flask, client: FlaskClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    """The entry is committed as sent with the records: no second statement and commit after
+    the send (which also waited for the row lock of a worker already running the job)."""
+    from sqlalchemy import event, select
+
+    from app.jobs import get_queue
+    from app.models import OutboxEntry
+
+    official = login("official")
+    engine = app.extensions["healthcode"].db.engine
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lstrip().upper())
+
+    def commit(_conn) -> None:  # type: ignore[no-untyped-def]
+        statements.append("COMMIT")
+
+    record = {
+        "record_id": "once-1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "negative",
+        "sampled_at": iso(utcnow()),
+    }
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", commit)
+    try:
+        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 202
+    assert statements.count("COMMIT") == 1 and statements[-1] == "COMMIT"
+    assert [s for s in statements if s.startswith("UPDATE OUTBOX")] == []
+    with app.extensions["healthcode"].db.session() as s:
+        entry = s.scalars(select(OutboxEntry)).one()
+    assert entry.enqueued_at is not None and entry.attempts == 1
+    c = app.extensions["healthcode"]
+    assert get_queue(c.redis, c.settings.queue_name).job_ids == [f"outbox-{entry.id}"]
+
+
+def test_an_entry_committed_but_never_sent_is_sent_once_its_lease_passes(
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    """The process died between the commit and the send: the entry looks sent, and the
+    relay finds that Redis never had its job."""
+    from sqlalchemy import update
+
+    from app.jobs.periodic import relay_outbox
+    from app.models import OutboxEntry
+
+    class Died:
+        def send(self, session: object, entry_ids: object) -> int:
+            return 0
+
+    official = login("official")
+    container = app.extensions["healthcode"]
+    real, container.relay = container.relay, Died()
+    try:
+        record = {
+            "record_id": "died-1",
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "positive",
+            "sampled_at": iso(utcnow() - timedelta(hours=5)),
+        }
+        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+        assert response.status_code == 202 and response.json["accepted"] == 1
+    finally:
+        container.relay = real
+    assert run_jobs() == 0
+    with app.app_context():
+        assert relay_outbox() == 0  # within its lease it may still be on its way
+    lease = timedelta(seconds=container.settings.outbox_lease + 1)
+    with container.db.session() as s:  # the lease passes
+        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
+    with app.app_context():
+        assert relay_outbox() == 1
+    run_jobs()
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "red"
+
+
 def test_stats(
     client: FlaskClient,
     login: Callable[[str], dict[str, str]],

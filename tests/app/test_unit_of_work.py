@@ -15,7 +15,7 @@ from app.unit_of_work import UnitOfWork, after_commit
 
 def _unit(app: Flask) -> UnitOfWork:
     c = app.extensions["healthcode"]
-    return UnitOfWork(c.db.sessionmaker(), relay=c.relay, clock=c.clock)
+    return UnitOfWork(c.db.sessionmaker(), relay=c.relay)
 
 
 def test_close_releases_only_what_a_session_holds(
