@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select, text
+from sqlalchemy import String, any_, bindparam, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -194,7 +194,11 @@ def _insert_new(
     SQLite: the unique (source_id, record_id) skips the others. PostgreSQL partitions the
     table by received_at, so that key is unique there only with received_at: ingests of one
     source take turns until commit (a transaction-level advisory lock), and the record_ids the
-    source already stored, in any partition, are left out before inserting.
+    source already stored, in any partition, are left out before inserting. They are looked
+    up as (source_id, record_id) pairs: with `source_id = :s AND record_id = ANY(:ids)`, a
+    partition whose statistics predate the source's records (a new lab; autoanalyze waits
+    for a tenth of a partition to change) was read for every record the source ever sent,
+    on every upload (16-230 ms at 200,000, growing).
     """
     dialect = session.get_bind().dialect.name
     keys = record_key(dialect)
@@ -206,8 +210,9 @@ def _insert_new(
         {"table": model.__tablename__, "source": str(source_id)},
     )
     sent = bindparam("ids", [row["record_id"] for row in rows], type_=ARRAY(String))
-    query = select(model.record_id).where(model.source_id == source_id)
-    stored = set(session.scalars(query.where(model.record_id == any_(sent))))
+    pairs = select(literal(source_id, type_=model.source_id.type), func.unnest(sent))
+    query = select(model.record_id).where(tuple_(model.source_id, model.record_id).in_(pairs))
+    stored = set(session.scalars(query))
     fresh = [row for row in rows if row["record_id"] not in stored]
     return copy_insert_ignore(session, model=model, rows=fresh, keys=keys)
 
