@@ -103,6 +103,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
+    if url.startswith("postgresql"):
+        # No JIT: it compiles any query whose plan is estimated costly, and the estimates of
+        # the service's small queries often are (a new batch, a new source): 30-50 ms of
+        # compiling for a query that reads three rows, and seconds for a rule-set query.
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".lstrip()
     engine = create_engine(url, **kwargs)
     _ping_after_idle(engine)
     return engine

@@ -225,17 +225,10 @@ def load_inputs(session: Session, *, where: Where) -> int:
     return int(conn.execute(select(func.count()).select_from(PEOPLE)).scalar_one())
 
 
-def _without_jit(conn: Any) -> None:
-    """JIT-compiling a rule query's many expressions costs seconds and saves milliseconds."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL jit = off"))
-
-
 def _rows(session: Session, *, ruleset: RuleSet, now: datetime, validity: bool = True) -> Any:
     """The rule set's columnar query over the loaded inputs, as a subquery."""
     conn = session.connection()
     query = columnar_query(ruleset, dialect=conn.dialect.name, now=now, validity=validity)
-    _without_jit(conn)
     found = text(query.sql).bindparams(**query.params)
     return found.columns(
         literal_column("person_id", Uuid),
@@ -261,7 +254,6 @@ def colour_changes(
     before, colour after), how many, and the first `examples` person ids. Counted in the
     database: only these few rows come back (raises ColumnarUnsupported)."""
     conn = session.connection()
-    _without_jit(conn)
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
     for name, ruleset in (("hc_before", old), ("hc_after", new)):
         query = columnar_query(ruleset, dialect=conn.dialect.name, now=now, validity=False)
