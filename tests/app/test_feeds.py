@@ -258,6 +258,26 @@ def test_expired_colours_are_recomputed_by_the_scheduled_job(
     assert [(h["from"], h["to"]) for h in history] == [("yellow", "green"), ("green", "yellow")]
 
 
+def _post_positive_sent_by(
+    relay: object, app: Flask, client: FlaskClient, headers: dict[str, str], record_id: str
+) -> None:
+    """POST one positive test while `relay` sends the request's outbox entries."""
+    container = app.extensions["healthcode"]
+    real, container.relay = container.relay, relay
+    try:
+        record = {
+            "record_id": record_id,
+            "id_number": ID,
+            "kind": "pcr",
+            "result": "positive",
+            "sampled_at": iso(utcnow() - timedelta(hours=5)),
+        }
+        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=headers)
+        assert response.status_code == 202 and response.json["accepted"] == 1
+    finally:
+        container.relay = real
+
+
 def test_redis_down_feed_still_accepted_and_applied_later(
     app: Flask,
     client: FlaskClient,
@@ -271,24 +291,9 @@ def test_redis_down_feed_still_accepted_and_applied_later(
     from app.services.outbox import Relay
 
     official = login("official")
-    container = app.extensions["healthcode"]
-    real = container.relay
-    container.relay = Relay(
-        Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1),
-        container.settings.queue_name,
-    )
-    try:
-        record = {
-            "record_id": "down-1",
-            "id_number": ID,
-            "kind": "pcr",
-            "result": "positive",
-            "sampled_at": iso(utcnow() - timedelta(hours=5)),
-        }
-        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
-        assert response.status_code == 202 and response.json["accepted"] == 1
-    finally:
-        container.relay = real
+    down = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    relay = Relay(down, app.extensions["healthcode"].settings.queue_name)
+    _post_positive_sent_by(relay, app, client, official, "down-1")
     assert run_jobs() == 0  # nothing reached the queue
     assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "green"
     with app.app_context():
@@ -363,19 +368,7 @@ def test_an_entry_committed_but_never_sent_is_sent_once_its_lease_passes(
 
     official = login("official")
     container = app.extensions["healthcode"]
-    real, container.relay = container.relay, Died()
-    try:
-        record = {
-            "record_id": "died-1",
-            "id_number": ID,
-            "kind": "pcr",
-            "result": "positive",
-            "sampled_at": iso(utcnow() - timedelta(hours=5)),
-        }
-        response = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
-        assert response.status_code == 202 and response.json["accepted"] == 1
-    finally:
-        container.relay = real
+    _post_positive_sent_by(Died(), app, client, official, "died-1")
     assert run_jobs() == 0
     with app.app_context():
         assert relay_outbox() == 0  # within its lease it may still be on its way
