@@ -100,9 +100,11 @@ def load_facts(session: Session, *, where: Any) -> dict[uuid.UUID, Facts]:
     then the level history of the regions their stays are in."""
     conn = session.connection()
     rows = [(spec, _fact_rows(conn, spec, where)) for spec in FEEDS.values()]
-    codes = {
-        row[spec.region_index] for spec, got in rows if spec.region_index is not None for row in got
-    }
+    codes: set[str] = set()
+    for spec, got in rows:
+        index = spec.region_index  # once per kind, not per row
+        if index is not None:
+            codes.update(row[index] for row in got)
     timeline = RegionTimeline.load(
         session, codes=codes if len(codes) <= ALL_REGIONS_ABOVE else None
     )
