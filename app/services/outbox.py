@@ -77,12 +77,19 @@ def enqueue(
     they stay as they were, for the relay's next round."""
     if not entry_ids or not _push(redis, queue_name, entry_ids):
         return 0
+    _mark(session, entry_ids, enqueued_at=now)
+    return len(entry_ids)
+
+
+def _mark(session: Session, entry_ids: Sequence[int], *, enqueued_at: datetime | None) -> None:
+    """Flush entries as sent at `enqueued_at` (one attempt more), or None: as not sent after
+    all (the attempt taken back)."""
+    step = 1 if enqueued_at is not None else -1
     session.execute(
         update(OutboxEntry)
         .where(OutboxEntry.id.in_(entry_ids))
-        .values(enqueued_at=now, attempts=OutboxEntry.attempts + 1)
+        .values(enqueued_at=enqueued_at, attempts=OutboxEntry.attempts + step)
     )
-    return len(entry_ids)
 
 
 def pending(
@@ -196,9 +203,5 @@ class Relay:
         them back to unsent for the relay (the caller commits) and return 0."""
         if not entry_ids or _push(self.redis, self.queue_name, entry_ids):
             return len(entry_ids)
-        session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_(entry_ids))
-            .values(enqueued_at=None, attempts=OutboxEntry.attempts - 1)
-        )
+        _mark(session, entry_ids, enqueued_at=None)
         return 0
