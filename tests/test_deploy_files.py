@@ -47,7 +47,9 @@ def test_heartbeat_check_fails_when_stale_and_passes_when_fresh(tmp_path: Path) 
     env = dict(os.environ, HEALTHCODE_HEARTBEAT_DIR=str(tmp_path))
 
     def check(role: str) -> int:
-        command = [sys.executable, "-m", "app.heartbeat", role, "--max-age", "5"]
+        # the check starts a Python that imports the app: 4 s on a slow machine, so the
+        # fresh heartbeat must stay fresh for longer than that
+        command = [sys.executable, "-m", "app.heartbeat", role, "--max-age", "60"]
         return subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, timeout=60
         ).returncode
@@ -55,7 +57,7 @@ def test_heartbeat_check_fails_when_stale_and_passes_when_fresh(tmp_path: Path) 
     assert check("worker") == 1  # none yet
     heartbeat.beat(str(tmp_path), "worker")
     assert check("worker") == 0
-    heartbeat.path_for(str(tmp_path), "worker").write_text(f'{{"ts": {time.time() - 60}}}')
+    heartbeat.path_for(str(tmp_path), "worker").write_text(f'{{"ts": {time.time() - 600}}}')
     assert check("worker") == 1
 
 
