@@ -562,8 +562,8 @@ def main() -> int:
     os.environ.update(env)
     from redis import Redis
 
-    from app import create_app
     from app.db import utcnow
+    from app.factory import create_app
     from app.migrate import upgrade
     from app.services.keys import init_keys
     from app.services.rulesets import init_default

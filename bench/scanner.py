@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests
 from playwright.sync_api import sync_playwright
 
-from app import create_app
+from app.factory import create_app
 from tests.web.scan_browser import VECTORS, launch, live_server
 
 ROOT = Path(__file__).resolve().parents[1]

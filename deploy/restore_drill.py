@@ -40,8 +40,8 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def _check_app(url: str, sample: int) -> list[str]:
-    from app import create_app
     from app.db import utcnow
+    from app.factory import create_app
     from app.models import IssuedCode
     from app.services.health_codes import verify_online
     from app.services.keys import BUNDLE, CODE

@@ -80,7 +80,7 @@ def app_factory(database_url: str, redis_url: str) -> Callable[..., Flask]:
     The rate limiter is process-wide (as in production, one app per process), so every
     app built here must keep the same REDIS_URL.
     """
-    from app import create_app
+    from app.factory import create_app
 
     def factory(**overrides: Any) -> Flask:
         return create_app(make_config(database_url, redis_url, **overrides))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app import create_app
 from app.config import DEFAULT_SECRET, ConfigError, Settings
+from app.factory import create_app
 
 STRONG = "x" * 40
 

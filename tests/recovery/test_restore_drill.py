@@ -21,7 +21,7 @@ from .conftest import ROOT
 ISSUE_CODES = """
 from datetime import timedelta
 from sqlalchemy import select
-from app import create_app
+from app.factory import create_app
 from app.db import utcnow
 from app.models import IssuedCode, Person
 from app.services.subjects import subject_of
