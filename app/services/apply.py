@@ -55,8 +55,8 @@ def _job_chunk(
 def _venue_exposure(
     session: Session, settings: Settings, payload: dict[str, Any], now: datetime
 ) -> None:
-    for case in payload.get("cases", [payload]):  # entries queued before cases were grouped
-        exposures.open_case(session, settings=settings, payload=case, now=now)
+    # entries queued before cases were grouped hold one case
+    exposures.open_cases(session, settings=settings, cases=payload.get("cases", [payload]), now=now)
 
 
 HANDLERS: dict[Topic, Handler] = {

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, literal, select
+from sqlalchemy import Select, Subquery, and_, case, distinct, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -126,8 +126,9 @@ def overlaps(
     )
 
 
-def _summary(session: Session, query: Select[Any]) -> tuple[list[dict[str, Any]], int]:
-    found = query.subquery()
+def _summary(session: Session, found: Subquery) -> tuple[list[dict[str, Any]], int]:
+    """Per-venue contact counts and the number of people, of rows (person_id, venue_id, name,
+    exposed_at): the overlaps themselves, or the contacts an applied exposure recorded."""
     per_venue = session.execute(
         select(
             found.c.venue_id,
@@ -149,15 +150,49 @@ def _summary(session: Session, query: Select[Any]) -> tuple[list[dict[str, Any]]
     return sorted(venues, key=lambda v: (v["date"], v["name"])), people
 
 
+def _recorded(exposure: Exposure) -> Subquery:
+    """The venue contacts an exposure recorded, shaped as the overlaps are."""
+    return (
+        select(
+            VenueContact.person_id,
+            VenueContact.venue_id,
+            VenueContact.place.label("name"),
+            VenueContact.exposed_at,
+        )
+        .where(VenueContact.exposure_id == exposure.id)
+        .subquery()
+    )
+
+
 def _date(value: Any) -> str:
     return value.date().isoformat() if isinstance(value, datetime) else str(value)[:10]
 
 
-def open_case(
+def open_cases(
+    session: Session, *, settings: Settings, cases: Iterable[dict[str, Any]], now: datetime
+) -> list[Exposure]:
+    """The outbox handler: record each new case's exposure, then apply it (mode auto) or
+    leave it for review. A case already recorded is left alone."""
+    auto = mode(session) == ExposureMode.AUTO
+    opened = []
+    for payload in cases:
+        exposure = _open(session, settings=settings, payload=payload, now=now)
+        if exposure is None:
+            continue
+        if auto:
+            # The overlaps run once: the summary reads back the contacts just recorded.
+            _apply(session, exposure=exposure, now=now)
+            exposure.venues, exposure.contacts = _summary(session, _recorded(exposure))
+        else:
+            exposure.venues, exposure.contacts = _summary(session, _query(exposure).subquery())
+        opened.append(exposure)
+    session.flush()
+    return opened
+
+
+def _open(
     session: Session, *, settings: Settings, payload: dict[str, Any], now: datetime
 ) -> Exposure | None:
-    """The outbox handler: record the case's exposure, then apply it (mode auto) or leave it
-    for review. A case already recorded is left alone."""
     person_id, record_id = uuid.UUID(payload["person_id"]), payload["record_id"]
     known = session.scalar(
         select(Exposure.id).where(
@@ -177,10 +212,6 @@ def open_case(
         created_at=now,
     )
     session.add(exposure)
-    session.flush()
-    exposure.venues, exposure.contacts = _summary(session, _query(exposure))
-    if mode(session) == ExposureMode.AUTO:
-        _apply(session, exposure=exposure, now=now)
     session.flush()
     return exposure
 

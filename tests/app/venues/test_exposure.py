@@ -140,3 +140,70 @@ def test_review_mode_waits_for_an_official(
     assert again.status_code == 409
     run_jobs()
     assert _status(client, official, near_pid)["color"] == "yellow"
+
+
+def test_an_automatic_exposure_runs_the_overlaps_once_and_sums_up_what_it_recorded(
+    app: Flask,
+    client: FlaskClient,
+    login: Login,
+    make_venue: Any,
+    person: Any,
+    run_jobs: Callable[[], int],
+) -> None:
+    """Two cases in one outbox entry: the case at two venues with a visitor at each, and a
+    case nobody met. The summary comes from the contacts recorded, counted per venue."""
+    import uuid
+
+    from sqlalchemy import event
+
+    from app.models import VenueContact
+    from app.services import exposures
+
+    operator = login("venue_operator")
+    venues = [make_venue(operator, name=name) for name in ("Tea House", "Noodle Bar")]
+    codes = [
+        client.get(f"/v1/venues/{v['id']}/place-code", headers=operator).json["code"]
+        for v in venues
+    ]
+    case, case_pid, _ = person(30)
+    _alone, alone_pid, _ = person(31)
+    visitors = [person(32), person(33)]
+    for code, (visitor, _pid, _number) in zip(codes, visitors, strict=True):
+        case_visit, visit = _check_in(client, case, code), _check_in(client, visitor, code)
+        _out(client, case, case_visit)
+        _out(client, visitor, visit)
+    run_jobs()
+    sampled = utcnow().isoformat()
+    cases = [
+        {"person_id": pid, "record_id": f"case-{pid}", "sampled_at": sampled}
+        for pid in (case_pid, alone_pid)
+    ]
+    container = app.extensions["healthcode"]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(container.db.engine, "before_cursor_execute", seen)
+    try:
+        with container.unit_of_work() as uow:
+            opened = exposures.open_cases(
+                uow.session, settings=container.settings, cases=cases, now=utcnow()
+            )
+            summaries = [(e.case_person_id, e.contacts, e.venues, e.status) for e in opened]
+            recorded = uow.session.scalars(
+                VenueContact.__table__.select().with_only_columns(VenueContact.person_id)
+            ).all()
+    finally:
+        event.remove(container.db.engine, "before_cursor_execute", seen)
+    overlap_runs = [s for s in statements if "case_visit" in s]
+    assert len(overlap_runs) == 2  # once per case, not once for the summary and again to apply
+    (case_summary, alone_summary) = summaries
+    assert case_summary[0] == uuid.UUID(case_pid) and case_summary[1] == 2
+    assert sorted((v["name"], v["contacts"]) for v in case_summary[2]) == [
+        ("Noodle Bar", 1),
+        ("Tea House", 1),
+    ]
+    assert {v["venue_id"] for v in case_summary[2]} == {v["id"] for v in venues}
+    assert alone_summary[1:] == (0, [], "applied")
+    assert sorted(map(str, recorded)) == sorted(pid for _, pid, _ in visitors)
