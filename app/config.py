@@ -91,6 +91,7 @@ class Settings:
     checkin_duration: int = 2 * 3600
     checkin_repeat_window: int = 5 * 60
     exposure_window_days: int = 4
+    checkin_retention_days: int = 28  # venue check-ins that began longer ago are purged
     poster_font: str = ""
 
     @property
@@ -234,6 +235,13 @@ class Settings:
             problems.append("HEALTHCODE_CHECKIN_REPEAT_WINDOW must be 0 to 3600 s")
         if not 1 <= self.exposure_window_days <= 30:
             problems.append("HEALTHCODE_EXPOSURE_WINDOW_DAYS must be 1 to 30")
+        # the rules read visits as stays, and an exposure looks back over the case's visits
+        needed = max(RULE_LOOKBACK_DAYS, self.exposure_window_days)
+        if not needed < self.checkin_retention_days <= MAX_FEED_RETENTION_DAYS:
+            problems.append(
+                f"HEALTHCODE_CHECKIN_RETENTION_DAYS must exceed the rules' look-back and the "
+                f"exposure window ({needed} days) and be at most {MAX_FEED_RETENTION_DAYS}"
+            )
         return problems
 
     def _identity_problems(self) -> list[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import pool
 import app.models  # noqa: F401  (registers every model on the metadata)
 from app.config import Settings
 from app.db import Base, make_engine
-from app.models.feeds import include_object
+from app.models.partitions import include_object
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 
 from app.db import Base
 from app.migrate import alembic_config, current_revisions, head_revisions
-from app.models.feeds import include_object
+from app.models.partitions import include_object
 
 
 def test_single_head() -> None:

@@ -1,8 +1,7 @@
-"""Feed retention (RQ job, hourly from the scheduler): partitions ahead, expired ones purged."""
+"""Retention of feed records and check-ins (RQ job, hourly from the scheduler): partitions
+ahead, expired ones purged."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from app.jobs.runtime import job_container
 from app.services import retention
@@ -16,11 +15,15 @@ def purge_feeds() -> dict[str, int]:
     """
     purged = {}
     with job_container() as c:
-        keep = timedelta(days=c.settings.feed_retention_days)
-        for model in retention.MODELS:
+        for table in retention.EXPIRING:
             with c.unit_of_work() as uow:
-                retention.create_ahead(uow.session, model=model, now=c.clock())
+                retention.create_ahead(uow.session, model=table.model, now=c.clock())
             with c.unit_of_work() as uow:
-                result = retention.purge(uow.session, model=model, retention=keep, now=c.clock())
+                result = retention.purge(
+                    uow.session,
+                    model=table.model,
+                    retention=table.retention(c.settings),
+                    now=c.clock(),
+                )
             purged[result.table] = result.rows
     return purged

@@ -1,12 +1,11 @@
 """Data-feed records (tests, stays, contacts), their batches, and the transactional outbox.
 
 On PostgreSQL the three record tables are partitioned by week of `received_at` (ingestion time;
-`app/services/retention.py` creates partitions ahead and drops expired ones). A unique key of a
-partitioned table must contain the partition key, so there (source_id, record_id) is unique
-together with received_at, and the ingest keeps it unique across partitions (a transaction-level
-advisory lock per source, then a look-up: `app/services/feeds.py`). SQLite keeps the plain unique
-(source_id, record_id) and one table each; its primary key stays `id` (Alembic compares no
-primary keys). Partitions are not in the metadata: `include_object` hides them from Alembic.
+`app.models.partitions`). A unique key of a partitioned table must contain the partition key,
+so there (source_id, record_id) is unique together with received_at, and the ingest keeps it
+unique across partitions (a transaction-level advisory lock per source, then a look-up:
+`app/services/feeds.py`). SQLite keeps the plain unique (source_id, record_id) and one table
+each; its primary key stays `id` (Alembic compares no primary keys).
 
 On PostgreSQL each table's person index INCLUDEs the columns a person's facts (and the columnar
 evaluator's inputs, `app/services/columnar.py`) read: a chunk of people is then read by an
@@ -15,9 +14,7 @@ index-only scan of one index range, not from heap pages scattered in upload orde
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +22,6 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, new_id, utcnow
-
-PARTITIONED = ("lab_tests", "stays", "contact_events")
-"""Record tables partitioned by RANGE (received_at) on PostgreSQL."""
-
-PARTITION_NAME = re.compile(rf"^(?:{'|'.join(PARTITIONED)})_(?:p\d{{8}}|default)$")
-"""A weekly partition (`<table>_p<Monday YYYYMMDD>`) or the DEFAULT partition."""
 
 
 def _record_key(table: str) -> tuple[Any, ...]:
@@ -49,19 +40,6 @@ def _record_key(table: str) -> tuple[Any, ...]:
 def record_key(dialect: str) -> list[str]:
     """The unique key of a record table on `dialect`, record_id first (for ON CONFLICT)."""
     return ["record_id", "source_id", *(["received_at"] if dialect == "postgresql" else [])]
-
-
-def include_object(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
-    """Alembic's object filter for `dialect`: partitions, and the other dialect's constraints,
-    are not compared."""
-
-    def include(obj: Any, name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
-        if type_ == "table" and reflected and name and PARTITION_NAME.match(name):
-            return False
-        only = getattr(obj, "_ddl_if", None)
-        return reflected or only is None or only.dialect in (None, dialect)
-
-    return include
 
 
 class FeedBatch(Base):

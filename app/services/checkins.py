@@ -136,8 +136,11 @@ def check_in(
 
 
 def _own(session: Session, *, actor: Principal, checkin_id: uuid.UUID) -> CheckIn:
-    checkin = session.get(CheckIn, checkin_id)
-    if checkin is None or actor.person_id is None or checkin.person_id != actor.person_id:
+    # by id and owner: the primary key also holds arrived_at (the partition key)
+    checkin = session.scalar(
+        select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.person_id == actor.person_id)
+    )
+    if checkin is None or actor.person_id is None:
         raise NotFound("No such check-in.")
     return checkin
 

@@ -1,9 +1,13 @@
-"""Retention of feed records: weekly partitions created ahead, expired ones dropped whole.
+"""Retention of feed records and venue check-ins: weekly partitions created ahead, expired
+ones dropped whole.
 
 On PostgreSQL `lab_tests`, `stays` and `contact_events` are partitioned by RANGE (received_at),
-one partition per week (Monday 00:00 UTC, named `<table>_pYYYYMMDD`), plus a DEFAULT partition
-that catches a row no weekly partition covers (the scheduler stopped for weeks, or a row
-written with an old `received_at`), so an insert never fails for want of a partition.
+and `checkins` by RANGE (arrived_at) (`app.models.partitions`), one partition per week (Monday
+00:00 UTC, named `<table>_pYYYYMMDD`), plus a DEFAULT partition that catches a row no weekly
+partition covers (the scheduler stopped for weeks, or a row written with an old time), so an
+insert never fails for want of a partition. Below, "received_at" stands for a table's
+partition key. Feed records are kept HEALTHCODE_FEED_RETENTION_DAYS, check-ins
+HEALTHCODE_CHECKIN_RETENTION_DAYS (`EXPIRING`).
 
 * `create_ahead` makes the current week's partition and the next AHEAD weeks'. A row already in
   the DEFAULT partition for such a week is moved into the new partition (built beside the
@@ -17,6 +21,8 @@ A stay still going on (departed_at null, or ending after the cutoff) is never pu
 still see it. On PostgreSQL it is carried into the current week (its received_at becomes the
 purge time) before its old partition is dropped. Tests and contacts are never carried: their
 event time is at most the clock skew after their received_at (the ingest refuses later ones).
+Check-ins are never carried either: a visit ends at most MAX_STAY after it began, far inside
+the retention.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from typing import Any
 from sqlalchemy import CursorResult, column, delete, or_, table, text, update
 from sqlalchemy.orm import Session
 
-from app.models import ContactEvent, LabTest, Stay
+from app.config import Settings
+from app.models import CheckIn, ContactEvent, LabTest, Stay
+from app.models.partitions import PARTITIONED
 from app.services import audit
 
 log = logging.getLogger("healthcode.retention")
@@ -38,8 +46,30 @@ log = logging.getLogger("healthcode.retention")
 WEEK = timedelta(days=7)
 AHEAD = 2
 """Weeks after the current one that have their partition already."""
-MODELS: tuple[Any, ...] = (LabTest, Stay, ContactEvent)
-"""The partitioned record tables (`app.models.feeds.PARTITIONED`)."""
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """A table whose rows expire: its model, the setting of how many days they are kept, and
+    the audit action of a purge."""
+
+    model: Any
+    setting: str
+    action: str
+
+    def retention(self, settings: Settings) -> timedelta:
+        """How long rows are kept under `settings`."""
+        return timedelta(days=getattr(settings, self.setting))
+
+
+EXPIRING: tuple[Expiring, ...] = (
+    Expiring(LabTest, "feed_retention_days", "feeds.purge"),
+    Expiring(Stay, "feed_retention_days", "feeds.purge"),
+    Expiring(ContactEvent, "feed_retention_days", "feeds.purge"),
+    Expiring(CheckIn, "checkin_retention_days", "checkins.purge"),
+)
+"""Every partitioned table (`app.models.partitions.PARTITIONED`), purged hourly."""
+_ACTIONS = {e.model.__tablename__: e.action for e in EXPIRING}
 LOCK_TIMEOUT = "10s"
 """How long partition DDL waits for its lock (behind a long read) before giving up for this run:
 a waiting ACCESS EXCLUSIVE request would hold up every later query on the table."""
@@ -114,6 +144,7 @@ def create_ahead(session: Session, *, model: Any, now: datetime) -> list[str]:
     if not _postgresql(session):
         return []
     parent = model.__tablename__
+    key = PARTITIONED[parent]
     wanted = [week_start(now) + i * WEEK for i in range(AHEAD + 1)]
     existing = {p.name for p in partitions(session, table=parent)}
     missing = [start for start in wanted if partition_name(parent, start) not in existing]
@@ -130,7 +161,7 @@ def create_ahead(session: Session, *, model: Any, now: datetime) -> list[str]:
             session,
             text(
                 f"WITH moved AS (DELETE FROM {parent}_default "  # noqa: S608
-                "WHERE received_at >= :lo AND received_at < :hi RETURNING *) "
+                f"WHERE {key} >= :lo AND {key} < :hi RETURNING *) "
                 f"INSERT INTO {name} SELECT * FROM moved"
             ).bindparams(**bounds),
         )
@@ -156,12 +187,14 @@ def _count(session: Session, statement: Any) -> int:
 
 
 def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) -> Purged:
-    """Remove `model`'s records received more than `retention` ago (see the module doc).
+    """Remove `model`'s rows received (check-ins: begun) more than `retention` ago (see the
+    module doc).
 
     PostgreSQL: whole weekly partitions (counted, then dropped), and expired rows of the DEFAULT
     partition; SQLite: a DELETE. Audited with the counts.
     """
     name = model.__tablename__
+    key = PARTITIONED[name]
     cutoff = now - retention
     result = Purged(name, cutoff)
     target = model.__table__
@@ -170,9 +203,9 @@ def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) 
         for part in partitions(session, table=name):
             if part.upper is None or part.upper > cutoff:
                 continue
-            inside = target.c.received_at < part.upper
+            inside = target.c[key] < part.upper
             if part.lower is not None:
-                inside &= target.c.received_at >= part.lower
+                inside &= target.c[key] >= part.lower
             seen = _still_seen(name, target.c, cutoff)
             if seen is not None:  # carried into the current week before the drop
                 carry = update(target).where(inside, seen).values(received_at=now)
@@ -182,7 +215,7 @@ def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) 
             session.execute(text(f"DROP TABLE {part.name}"))
             result.dropped.append(part.name)
         target = table(f"{name}_default", *(column(c.name, c.type) for c in target.c))
-    condition = target.c.received_at < cutoff
+    condition = target.c[key] < cutoff
     seen = _still_seen(name, target.c, cutoff)
     if seen is not None:
         condition &= ~seen
@@ -190,7 +223,7 @@ def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) 
     audit.record(
         session,
         actor=None,
-        action="feeds.purge",
+        action=_ACTIONS[name],
         target_type="table",
         target_id=name,
         cutoff=cutoff.isoformat(),
@@ -199,7 +232,7 @@ def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) 
         carried=result.carried,
     )
     log.info(
-        "purged %d %s rows received before %s (%d partitions dropped, %d stays carried)",
+        "purged %d %s rows of before %s (%d partitions dropped, %d stays carried)",
         result.rows,
         name,
         cutoff.isoformat(),

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import iterate
 
 from app.feed_kinds import FEEDS
-from app.models.feeds import PARTITIONED
+from app.models.partitions import PARTITIONED
 from app.services import columnar
 
 PERSON_INDEXES = {
     "lab_tests": "ix_lab_tests_person_sampled",
     "stays": "ix_stays_person_id",
     "contact_events": "ix_contact_events_person_exposed",
+    "checkins": "ix_checkins_person_arrived",
 }
 
 INDEXED_COLUMNS = """

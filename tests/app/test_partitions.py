@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.feed_kinds import FeedKind
 from app.migrate import alembic_config, upgrade
-from app.models import ContactEvent, LabTest, Stay
+from app.models import CheckIn, ContactEvent, LabTest, Stay
 from app.principal import ActorKind, Principal
 from app.services import feeds, retention
 from app.services.retention import WEEK, partition_name, week_start
@@ -130,6 +130,36 @@ def test_purge_drops_whole_expired_weeks_and_keeps_the_week_across_the_cutoff(
     )
 
 
+def test_check_ins_are_partitioned_by_arrival_and_expired_weeks_dropped(
+    app: Flask, records: Records
+) -> None:
+    now = utcnow()
+    keep = timedelta(days=app.extensions["healthcode"].settings.checkin_retention_days)
+    cutoff = now - keep
+    session = records.session
+    retention.create_ahead(session, model=CheckIn, now=cutoff - 3 * WEEK)
+    retention.create_ahead(session, model=CheckIn, now=cutoff)
+    old = records.check_in(week_start(cutoff) - 2 * WEEK + timedelta(hours=1))
+    expired_same_week = records.check_in(cutoff - timedelta(minutes=1))
+    inside = records.check_in(cutoff + timedelta(minutes=1))
+    current = records.check_in(now)
+    session.commit()
+    home = "SELECT tableoid::regclass::text FROM checkins WHERE id = :i"
+    assert session.execute(text(home), {"i": current}).scalar_one() == partition_name(
+        "checkins", week_start(now)
+    )
+    expired_week = partition_name("checkins", week_start(cutoff) - 2 * WEEK)
+    assert session.execute(text(home), {"i": old}).scalar_one() == expired_week
+    result = retention.purge(session, model=CheckIn, retention=keep, now=now)
+    session.commit()
+    assert expired_week in result.dropped and result.rows == 1 and result.carried == 0
+    # the week across the cutoff stays whole until it has all expired (a week more at most)
+    assert records.visits() == {expired_same_week, inside, current}
+    assert all(
+        p.upper is None or p.upper > cutoff for p in retention.partitions(session, table="checkins")
+    )
+
+
 def _ingest(
     app: Flask, session: Session, source: uuid.UUID, record: dict[str, Any], now: datetime
 ) -> feeds.IngestResult:
@@ -215,12 +245,42 @@ def test_concurrent_ingests_of_one_record_store_one_row(app: Flask, postgresql: 
     assert waited  # the second ingest took its turn after the first committed
 
 
+def _visits_before_partitioning(conn: Any, person: uuid.UUID, ages: dict[str, datetime]) -> None:
+    """A venue, and a check-in of `person` there at each age (its place code id is the label)."""
+    owner, venue, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+    conn.execute(
+        text(
+            "INSERT INTO accounts (id, role, username, created_at) "
+            "VALUES (:a, 'venue_operator', :u, :t)"
+        ),
+        {"a": owner, "u": owner.hex, "t": now},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO venues (id, owner_id, name, address, region_code, kind, "
+            "admitted_colors, created_at, updated_at) VALUES (:v, :a, 'Cafe', '1 Main St', "
+            "'XX-MIG', 'restaurant', '[\"green\"]', :t, :t)"
+        ),
+        {"v": venue, "a": owner, "t": now},
+    )
+    for label, at in ages.items():
+        conn.execute(
+            text(
+                "INSERT INTO checkins (id, person_id, venue_id, place_code_id, region_code, "
+                "arrived_at, departed_at, checked_out, admitted, color) VALUES "
+                "(gen_random_uuid(), :p, :v, :l, 'XX-MIG', :t, :t, true, true, 'green')"
+            ),
+            {"p": person, "v": venue, "l": label, "t": at},
+        )
+
+
 def _rows(engine: Engine) -> dict[str, set[tuple[str, str]]]:
-    """Each feed table's (record_id, partition) pairs."""
+    """Each partitioned table's (record_id, partition) pairs (a check-in's place code id)."""
     found = {}
     with engine.connect() as conn:
-        for table in ("lab_tests", "stays", "contact_events"):
-            query = f"SELECT record_id, tableoid::regclass::text FROM {table}"
+        for table in ("lab_tests", "stays", "contact_events", "checkins"):
+            label = "place_code_id" if table == "checkins" else "record_id"
+            query = f"SELECT {label}, tableoid::regclass::text FROM {table}"
             found[table] = {(r, p) for r, p in conn.execute(text(query))}
     return found
 
@@ -281,6 +341,7 @@ def test_migration_moves_existing_rows_into_partitions_and_back(postgresql: str)
                     ),
                     common,
                 )
+            _visits_before_partitioning(conn, person, ages)
         upgrade(url)
         for table, rows in _rows(engine).items():
             assert rows == {

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from app.config import RULE_LOOKBACK_DAYS, ConfigError, Settings
 from app.db import utcnow
-from app.models import AuditEvent, ContactEvent, LabTest, Person, Region, Stay
+from app.models import (
+    Account,
+    AuditEvent,
+    CheckIn,
+    ContactEvent,
+    LabTest,
+    Person,
+    Region,
+    Stay,
+    Venue,
+)
 from risk import load_default_policy
 
 DATE_COMPARISONS = ("after", "before", "not-after", "not-before")
@@ -48,6 +58,19 @@ def test_retention_must_exceed_the_rules_look_back() -> None:
     for days in (RULE_LOOKBACK_DAYS, 0, 3651):
         with pytest.raises(ConfigError, match="HEALTHCODE_FEED_RETENTION_DAYS must exceed"):
             Settings.load({"HEALTHCODE_FEED_RETENTION_DAYS": str(days)})
+
+
+def test_check_ins_are_kept_longer_than_the_rules_and_the_exposure_window_look_back() -> None:
+    assert Settings.load({}).checkin_retention_days == 28
+    assert Settings.load({"HEALTHCODE_CHECKIN_RETENTION_DAYS": "15"}).checkin_retention_days == 15
+    too_short = (
+        {"HEALTHCODE_CHECKIN_RETENTION_DAYS": str(RULE_LOOKBACK_DAYS)},
+        {"HEALTHCODE_CHECKIN_RETENTION_DAYS": "20", "HEALTHCODE_EXPOSURE_WINDOW_DAYS": "20"},
+        {"HEALTHCODE_CHECKIN_RETENTION_DAYS": "3651"},
+    )
+    for environ in too_short:
+        with pytest.raises(ConfigError, match="HEALTHCODE_CHECKIN_RETENTION_DAYS must exceed"):
+            Settings.load(environ)
 
 
 class Records:
@@ -85,6 +108,42 @@ class Records:
         """The record ids of `model` stored now."""
         return set(self.session.scalars(select(model.record_id)))
 
+    def check_in(self, arrived: datetime) -> uuid.UUID:
+        """A visit of an hour beginning at `arrived` (at a venue made on first use)."""
+        if not hasattr(self, "venue"):
+            owner = Account(id=uuid.uuid4(), role="venue_operator", username=uuid.uuid4().hex)
+            self.venue = Venue(
+                id=uuid.uuid4(),
+                owner_id=owner.id,
+                name="Retention Cafe",
+                address="1 Main St",
+                region_code="XX-RET",
+                kind="restaurant",
+                admitted_colors=["green"],
+            )
+            self.session.add(owner)
+            self.session.flush()
+            self.session.add(self.venue)
+            self.session.flush()
+        row = {
+            "id": uuid.uuid4(),
+            "person_id": self.person,
+            "venue_id": self.venue.id,
+            "place_code_id": "pc",
+            "region_code": "XX-RET",
+            "arrived_at": arrived,
+            "departed_at": arrived + timedelta(hours=1),
+            "checked_out": True,
+            "admitted": True,
+            "color": "green",
+        }
+        self.session.execute(insert(CheckIn), [row])
+        return row["id"]
+
+    def visits(self) -> set[uuid.UUID]:
+        """The ids of the check-ins stored now."""
+        return set(self.session.scalars(select(CheckIn.id)))
+
 
 @pytest.fixture
 def records(app: Flask) -> Iterator[Records]:
@@ -103,12 +162,19 @@ def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, record
         records.add(model, "recent", recent)
     records.add(Stay, "open", old, departed_at=None)  # still there: the rules see it
     records.add(Stay, "leaving", old, departed_at=now - timedelta(days=3))
+    records.check_in(now - timedelta(days=29))  # check-ins are kept 28 days by default
+    kept = {records.check_in(now - timedelta(days=27)), records.check_in(now)}
     records.session.commit()
     with app.app_context():
-        assert purge_feeds() == {"lab_tests": 1, "stays": 1, "contact_events": 1}
+        assert purge_feeds() == {"lab_tests": 1, "stays": 1, "contact_events": 1, "checkins": 1}
     records.session.expire_all()
     assert records.ids(LabTest) == records.ids(ContactEvent) == {"recent"}
     assert records.ids(Stay) == {"recent", "open", "leaving"}
+    assert records.visits() == kept
+    purged_visits = records.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "checkins.purge")
+    ).one()
+    assert purged_visits.target_id == "checkins" and purged_visits.details["rows"] == 1
     audit = records.session.scalars(select(AuditEvent).where(AuditEvent.action == "feeds.purge"))
     logged = {event.target_id: event.details for event in audit}
     assert {table: details["rows"] for table, details in logged.items()} == {
@@ -117,9 +183,10 @@ def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, record
         "contact_events": 1,
     }
     with app.app_context():
-        assert purge_feeds() == {"lab_tests": 0, "stays": 0, "contact_events": 0}
+        assert purge_feeds() == {"lab_tests": 0, "stays": 0, "contact_events": 0, "checkins": 0}
     records.session.expire_all()
     assert records.ids(Stay) == {"recent", "open", "leaving"}
+    assert records.visits() == kept
 
 
 def test_purge_honours_the_retention_setting(
@@ -138,6 +205,13 @@ def test_purge_honours_the_retention_setting(
         assert purge_feeds()["lab_tests"] == 1
     records.session.expire_all()
     assert records.ids(LabTest) == {"20-days"}
+    visits = {records.check_in(now - timedelta(days=d)): d for d in (20, 16)}
+    records.session.commit()
+    settings_override(checkin_retention_days=18)
+    with app.app_context():
+        assert purge_feeds()["checkins"] == 1
+    records.session.expire_all()
+    assert [visits[v] for v in records.visits()] == [16]
 
 
 def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
@@ -160,6 +234,6 @@ def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
     assert job is not None
     run_jobs()
     job.refresh()
-    assert job.return_value() == {"lab_tests": 0, "stays": 0, "contact_events": 1}
+    assert job.return_value() == {"lab_tests": 0, "stays": 0, "contact_events": 1, "checkins": 0}
     records.session.expire_all()
     assert records.ids(ContactEvent) == set()
