@@ -119,6 +119,9 @@ def overlaps(
         .join(Venue, Venue.id == case_visit.venue_id)
         .where(
             case_visit.person_id == person_id,
+            # a visit lasts at most MAX_STAY: this bound lets PostgreSQL read only the weeks
+            # of the window (check-ins are partitioned by arrival)
+            case_visit.arrived_at >= window_from - MAX_STAY,
             case_visit.arrived_at < until,
             case_visit.departed_at > window_from,
         )
