@@ -160,6 +160,26 @@ def test_check_ins_are_partitioned_by_arrival_and_expired_weeks_dropped(
     )
 
 
+def test_an_exposure_search_reads_only_the_weeks_of_its_window(app: Flask, postgresql: str) -> None:
+    from app.services.exposures import overlaps
+
+    now = utcnow()
+    old = now - 10 * WEEK
+    with app.extensions["healthcode"].db.session() as session:
+        retention.create_ahead(session, model=CheckIn, now=old)
+        query = overlaps(
+            exposure_id=uuid.uuid4(),
+            person_id=uuid.uuid4(),
+            window_from=now - timedelta(days=4),
+            until=now,
+        )
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(session.scalars(text(f"EXPLAIN {compiled}")))
+        session.rollback()
+    assert partition_name("checkins", week_start(now)) in plan
+    assert partition_name("checkins", week_start(old)) not in plan, plan
+
+
 def _ingest(
     app: Flask, session: Session, source: uuid.UUID, record: dict[str, Any], now: datetime
 ) -> feeds.IngestResult:
