@@ -1,5 +1,6 @@
-"""The resident mini-app in a real Chromium: SMS login, profile, green; a positive test turns
-the open page red with its reason, without a reload; offline it still shows the last code."""
+"""The resident mini-app in a real Chromium: SMS login, profile, green; in the background it
+does not poll; a positive test turns the open page red with its reason, without a reload, once
+it is seen again; offline it still shows the last code."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ import requests
 
 PHONE = "+8613800000123"
 ID_NUMBER = "11010519491231002X"
+
+
+# Chromium shows a headless page as visible: these set what a phone's browser reports when the
+# page goes to the background and comes back, and fire the event it fires.
+HIDE = """() => {
+  for (const [name, value] of [["hidden", true], ["visibilityState", "hidden"]]) {
+    Object.defineProperty(document, name, { configurable: true, get: () => value });
+  }
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+SHOW = """() => {
+  delete document.hidden;
+  delete document.visibilityState;
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
 
 
 def sms_code(context: Any, base: str, phone: str) -> str:
@@ -80,6 +96,12 @@ def test_resident_sees_green_then_red_without_reload(
     assert page.locator("#qr").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     snap(page, "resident-green")
 
+    # in the background (another app in front, the screen off) the page does not poll
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/v1/me/status") else None)
+    page.evaluate(HIDE)
+    page.wait_for_timeout(4_000)  # more than one poll interval (3 s)
+    assert polls == []
     official = staff_token(live_url, make_staff("official"))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     record = {
@@ -96,8 +118,13 @@ def test_resident_sees_green_then_red_without_reload(
         timeout=10,
     )
     assert posted.status_code == 202, posted.text
+    page.wait_for_timeout(4_000)
+    assert polls == []
+    expect(page.locator("#frame")).to_have_attribute("data-color", "green")
 
+    page.evaluate(SHOW)  # seen again: it asks at once and turns red
     expect(page.locator("#frame")).to_have_attribute("data-color", "red", timeout=10_000)
+    assert polls
     expect(page.locator("#color-word")).to_have_text("RED")
     expect(page.locator("#reasons")).to_contain_text("Positive pcr test")
     expect(page.locator("#reasons")).to_contain_text("Get a PCR test")

@@ -4,7 +4,7 @@ import { setup, t, formatTime, formatDuration } from "/static/web/common/i18n.js
 import strings from "./strings.js";
 import { setupCheckIn, loadVisits } from "./checkin.js";
 
-const POLL_MS = 3000;          // status poll: a colour change shows within seconds
+const POLL_MS = 3000;          // status poll while the page is seen: a colour change shows within seconds
 const REFRESH_BEFORE_S = 60;   // get a new code this long before the current one expires
 const CACHE = "hc.resident.last";
 const session = new Session("resident");
@@ -18,6 +18,9 @@ setup(strings);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
 window.addEventListener("online", () => { setOffline(false); if (session.loggedIn) showCode(); });
 window.addEventListener("offline", () => setOffline(true));
+// A phone keeps the timers of a page in the background (another app, the screen off) running:
+// the status is polled only while the page is seen, and at once when it is seen again.
+document.addEventListener("visibilitychange", () => { if (!document.hidden && current) pollStatus(); });
 $("logout").addEventListener("click", async () => {
   stopTimers(); localStorage.removeItem(CACHE); current = null;
   await session.logout(); show("login");
@@ -165,6 +168,7 @@ function tick() {
 }
 
 async function pollStatus() {
+  if (document.hidden || !session.loggedIn) return;
   try {
     const status = await session.call("/v1/me/status");
     renderReasons(status.reasons || []);
