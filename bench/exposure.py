@@ -120,9 +120,10 @@ def main() -> None:
     for _ in range(args.rounds):
         with database.sessionmaker() as session:
             begin = time.perf_counter()
-            exposure = exposures.open_case(session, settings=settings, payload=payload, now=now)
+            (exposure,) = exposures.open_cases(
+                session, settings=settings, cases=[payload], now=now
+            )
             timings.append(time.perf_counter() - begin)
-            assert exposure is not None
             contacts, venues_hit = exposure.contacts, len(exposure.venues)
             session.rollback()
     best, median = min(timings), statistics.median(timings)
