@@ -120,9 +120,7 @@ def main() -> None:
     for _ in range(args.rounds):
         with database.sessionmaker() as session:
             begin = time.perf_counter()
-            (exposure,) = exposures.open_cases(
-                session, settings=settings, cases=[payload], now=now
-            )
+            (exposure,) = exposures.open_cases(session, settings=settings, cases=[payload], now=now)
             timings.append(time.perf_counter() - begin)
             contacts, venues_hit = exposure.contacts, len(exposure.venues)
             session.rollback()
