@@ -56,7 +56,7 @@ def _push(redis: Redis, queue_name: str, entry_ids: Sequence[int]) -> bool:
                 queue.enqueue(
                     JOB,
                     entry_id,
-                    job_id=f"outbox-{entry_id}",
+                    job_id=job_id(entry_id),
                     retry=Retry(max=3, interval=[2, 10, 30]),
                     job_timeout=1800,
                     result_ttl=3600,
@@ -109,18 +109,31 @@ def pending(
     return list(rows)
 
 
+def job_id(entry_id: int) -> str:
+    """The RQ job id of an entry: one id per entry, so a re-send replaces the job."""
+    return f"outbox-{entry_id}"
+
+
 def lease_key(entry_id: int) -> str:
     """The Redis key a running job holds (and renews) while it works on an entry."""
     return f"{LEASE_PREFIX}{entry_id}"
 
 
 def orphaned(
-    session: Session, *, redis: Redis, now: datetime, lease: timedelta, stale_after: timedelta
+    session: Session,
+    *,
+    redis: Redis,
+    queue_name: str,
+    now: datetime,
+    lease: timedelta,
+    stale_after: timedelta,
 ) -> list[int]:
     """Entries sent to RQ whose job is gone: its worker died mid-job (the job is `started`
-    but nobody renews the lease), or Redis lost it (no such job). Sent again at once
-    rather than after `stale_after`; the database claim in `apply.process` keeps the
-    effects exactly-once even when the first run was in fact alive."""
+    but nobody renews the lease), died between taking it off the queue and starting it (the
+    job is `queued` but sits in RQ's intermediate queue, which RQ's own maintenance clears
+    only after 10 minutes or more), or Redis lost it (no such job). Sent again at once rather
+    than after `stale_after`; the database claim in `apply.process` keeps the effects
+    exactly-once even when the first run was in fact alive."""
     ids = session.scalars(
         select(OutboxEntry.id)
         .where(
@@ -135,10 +148,13 @@ def orphaned(
     if not ids:
         return []
     with redis.pipeline(transaction=False) as pipe:
+        # a single-queue worker takes a job off the intermediate queue as it starts it
+        pipe.lrange(get_queue(redis, queue_name).intermediate_queue_key, 0, -1)
         for entry_id in ids:
-            pipe.hmget(Job.key_for(f"outbox-{entry_id}"), ["status", "started_at"])
+            pipe.hmget(Job.key_for(job_id(entry_id)), ["status", "started_at"])
             pipe.exists(lease_key(entry_id))
-        replies = pipe.execute()
+        taken, *replies = pipe.execute()
+    taken = set(taken)
     lost = []
     for i, entry_id in enumerate(ids):
         (status, started_at), leased = replies[2 * i], replies[2 * i + 1]
@@ -146,6 +162,8 @@ def orphaned(
             lost.append(entry_id)  # Redis lost the job (restarted, flushed, evicted)
         elif status == b"started" and not leased and _older(started_at, now - lease):
             lost.append(entry_id)  # its worker died: nobody renews the lease
+        elif status == b"queued" and job_id(entry_id).encode() in taken:
+            lost.append(entry_id)  # its worker died before starting it
     return lost
 
 
@@ -170,7 +188,9 @@ def relay(
 ) -> int:
     """Enqueue every pending or orphaned entry (run by the scheduler; not committed)."""
     total = 0
-    ids = orphaned(session, redis=redis, now=now, lease=lease, stale_after=stale_after)
+    ids = orphaned(
+        session, redis=redis, queue_name=queue_name, now=now, lease=lease, stale_after=stale_after
+    )
     if ids:
         log.warning("re-sending %d outbox entries whose job was lost", len(ids))
         total += enqueue(session, redis=redis, queue_name=queue_name, entry_ids=ids, now=now)

@@ -381,6 +381,53 @@ def test_an_entry_committed_but_never_sent_is_sent_once_its_lease_passes(
     assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "red"
 
 
+def test_an_entry_whose_worker_died_before_starting_it_is_sent_again_after_its_lease(
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[str], dict[str, str]],
+    resident_with_id: dict[str, str],
+    run_jobs: Callable[[], int],
+) -> None:
+    """A worker took the job off the queue (into RQ's intermediate queue, as RQ's dequeue
+    does) and died before starting it: the job stays `queued` where no worker looks. A job
+    still waiting in the queue for a free worker is left alone."""
+    from sqlalchemy import select, update
+
+    from app.jobs import get_queue
+    from app.jobs.periodic import relay_outbox
+    from app.models import OutboxEntry
+    from app.services.outbox import job_id
+
+    official = login("official")
+    container = app.extensions["healthcode"]
+    record = {
+        "record_id": "taken-1",
+        "id_number": ID,
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(utcnow() - timedelta(hours=5)),
+    }
+    assert (
+        client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).status_code
+        == 202
+    )
+    lease = timedelta(seconds=container.settings.outbox_lease + 1)
+    with container.db.session() as s:  # the lease passes while the job waits for a worker
+        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
+        s.commit()
+        entry_id = s.scalars(select(OutboxEntry.id)).one()
+    with app.app_context():
+        assert relay_outbox() == 0
+    queue = get_queue(container.redis, container.settings.queue_name)
+    container.redis.lmove(queue.key, queue.intermediate_queue_key, "LEFT", "RIGHT")
+    assert queue.job_ids == [] and queue.fetch_job(job_id(entry_id)).get_status() == "queued"
+    with app.app_context():
+        assert relay_outbox() == 1
+    assert queue.job_ids == [job_id(entry_id)]
+    run_jobs()
+    assert client.get("/v1/me/status", headers=resident_with_id).json["color"] == "red"
+
+
 def test_stats(
     client: FlaskClient,
     login: Callable[[str], dict[str, str]],
