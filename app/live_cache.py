@@ -1,9 +1,9 @@
 """Hot reads answered from process memory, dropped at once when a commit changes them.
 
-A code fetch, an online verification and a device's trust sync read a few rows that change
-rarely (an account's standing, a person's reusable code and revocation cut-off, the live keys,
-the trust sequence number). Each API process keeps them here, tagged by what they depend on:
-`("account", id)`, `("person", id)`, `("keys",)`, `("trust",)`.
+A code fetch, a status poll, an online verification and a device's trust sync read a few rows
+that change rarely (an account's standing, a person's reusable code, status view and revocation
+cut-off, the live keys, the trust sequence number). Each API process keeps them here, tagged
+by what they depend on: `("account", id)`, `("person", id)`, `("keys",)`, `("trust",)`.
 
 Every commit that changes such rows drops their tags: ORM changes are seen at flush (`watch`),
 set-based writes name what they change (`stale`). After the commit the tags are dropped in every
@@ -39,6 +39,7 @@ from app.models import (
     KeyRecord,
     Person,
     PersonStatus,
+    RuleSetRecord,
     TrustChange,
 )
 
@@ -63,7 +64,7 @@ def account(account_id: uuid.UUID) -> Tag:
 
 
 def person(person_id: uuid.UUID) -> Tag:
-    """The tag of what is cached about a person (their code, their revocation cut-off)."""
+    """The tag of what is cached about a person (their code, status view, revocation cut-off)."""
     return ("person", str(person_id))
 
 
@@ -75,6 +76,7 @@ _TAGS: dict[type, Callable[[Any], Tag]] = {
     IssuedCode: lambda row: person(row.person_id),
     CodeRevocation: lambda row: person(row.person_id),
     KeyRecord: lambda _row: EVERYTHING,  # a key's state decides which codes are reusable
+    RuleSetRecord: lambda _row: EVERYTHING,  # a status is explained with the active rule set
     TrustChange: lambda _row: TRUST,
 }
 

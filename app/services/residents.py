@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import live_cache
 from app.errors import NotFound
+from app.live_cache import LiveCache
 from app.models import Person, PersonStatus, StatusChange
 from app.principal import Principal
 from app.services import audit, rulesets
 from app.services.facts import people_with_facts
-from app.services.proofing import proven_person
+from app.services.proofing import not_verified, proven_person
 from app.services.recompute import reason_json
 from risk import Color, assess
 
@@ -83,10 +85,23 @@ def _status_view(
 
 
 def my_status(
-    session: Session, *, actor: Principal, language: str, now: datetime
+    session: Session, *, live: LiveCache, actor: Principal, language: str, now: datetime
 ) -> dict[str, Any]:
-    """The caller's colour, why, until when, and how to get back to green."""
-    return _status_view(session, session.get(PersonStatus, _person(session, actor)), language, now)
+    """The caller's colour, why, until when, and how to get back to green.
+
+    The open mini-app asks every few seconds: the view is kept in the live cache, per
+    language, until the person's status or identity changes or a rule set is published (or
+    for the cache's `max_age` at most). The dict it returns is shared: do not change it."""
+    if actor.person_id is None:
+        raise not_verified(None)
+
+    def view() -> dict[str, Any]:
+        person_id = _person(session, actor)
+        return _status_view(session, session.get(PersonStatus, person_id), language, now)
+
+    return live.through(
+        live_cache.person(actor.person_id), f"status:{language}", session=session, load=view
+    )
 
 
 def my_history(session: Session, *, actor: Principal, language: str) -> list[dict[str, Any]]:

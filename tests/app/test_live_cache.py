@@ -74,15 +74,21 @@ def test_hot_reads_run_no_query_once_warm(
     checkpoint = login("checkpoint")
     code = client.get("/v1/me/code", headers=holder).json["code"]
     etag = client.get("/v1/trust").headers["ETag"]
+    chinese = {**holder, "Accept-Language": "zh-CN"}
     for _ in range(2):  # warm
         client.get("/v1/me/code", headers=holder)
+        client.get("/v1/me/status", headers=holder)
+        client.get("/v1/me/status", headers=chinese)
         client.post("/v1/verify", json={"code": code}, headers=checkpoint)
         client.get("/v1/trust", headers={"If-None-Match": etag})
     with _statements(app) as seen:
         fetched = client.get("/v1/me/code", headers=holder)
+        status = client.get("/v1/me/status", headers=holder)
+        status_zh = client.get("/v1/me/status", headers=chinese)
         verified = client.post("/v1/verify", json={"code": code}, headers=checkpoint)
         unchanged = client.get("/v1/trust", headers={"If-None-Match": etag})
     assert fetched.json["code"] == code
+    assert status.json["color"] == status_zh.json["color"] == "green"
     assert verified.json["valid"] is True
     assert unchanged.status_code == 304
     assert seen == []
@@ -130,6 +136,7 @@ def test_colour_change_revocation_and_trust_change_reach_warm_reads(
     etag = bundle.headers["ETag"]
     for _ in range(2):
         assert client.get("/v1/me/code", headers=holder).json == green
+        assert client.get("/v1/me/status", headers=holder).json["color"] == "green"
         assert client.post("/v1/verify", json={"code": green["code"]}, headers=checkpoint).json[
             "valid"
         ]
@@ -148,10 +155,56 @@ def test_colour_change_revocation_and_trust_change_reach_warm_reads(
 
     red = client.get("/v1/me/code", headers=holder).json
     assert red["color"] == "red" and red["code"] != green["code"]
+    status = client.get("/v1/me/status", headers=holder).json
+    assert status["color"] == "red" and "Positive pcr test" in status["reasons"][0]["text"]
     old = client.post("/v1/verify", json={"code": green["code"]}, headers=checkpoint).json
     assert old["valid"] is False and old["reason"] == "REVOKED"
     assert client.get("/v1/trust", headers={"If-None-Match": etag}).status_code == 200
     assert client.get("/v1/trust").data != bundle.data
+
+
+def test_a_published_rule_set_drops_the_status_views_it_explains(
+    app: Flask,
+    client: FlaskClient,
+    resident: Callable[..., dict[str, str]],
+    login: Callable[[str], dict[str, str]],
+    run_jobs: Callable[[], int],
+) -> None:
+    """A red status is explained with the active rule set; a publish that changes nobody's
+    colour writes no status row, so the publish itself must drop the views kept."""
+    from risk import load_default_policy
+
+    _live(app)
+    holder = _holder(client, resident, 43)
+    official = login("official")
+    record = {
+        "record_id": "live-publish",
+        "id_number": id_number(43),
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(utcnow() - timedelta(hours=1)),
+    }
+    assert (
+        client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).status_code
+        == 202
+    )
+    run_jobs()
+    for _ in range(2):
+        assert client.get("/v1/me/status", headers=holder).json["color"] == "red"
+    with _statements(app) as seen:
+        client.get("/v1/me/status", headers=holder)
+    assert seen == []
+    policy = load_default_policy()
+    body = {"default_color": policy["default_color"], "rules": policy["rules"]}
+    created = client.post("/v1/rulesets", json=body, headers=official)
+    assert created.status_code == 201, created.json
+    version = created.json["version"]
+    assert client.post(f"/v1/rulesets/{version}/publish", headers=official).status_code == 202
+    with _statements(app) as seen:  # before the recompute: read and explained again
+        after = client.get("/v1/me/status", headers=holder).json
+    assert any("person_status" in statement for statement in seen), seen
+    assert after["color"] == "red" and "Positive pcr test" in after["reasons"][0]["text"]
+    run_jobs()
 
 
 def test_a_drop_published_by_another_process_empties_the_entry(

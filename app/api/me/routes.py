@@ -106,7 +106,11 @@ class MyStatus(MethodView):
     def get(self) -> dict[str, Any]:
         """Your colour, why (in your Accept-Language: en or zh), until when, how to clear."""
         return residents.my_status(
-            db_session(), actor=current_principal(), language=language(), now=now()
+            db_session(),
+            live=container().live,
+            actor=current_principal(),
+            language=language(),
+            now=now(),
         )
 
 
