@@ -12,6 +12,9 @@ the DEFAULT partition, which the purge also empties) to two weeks ahead, and a D
 partition, so the purge drops whole weeks. The rows move in the same transaction. The primary
 key becomes (id, arrived_at); nothing references a check-in. The person index INCLUDEs the
 columns a person's facts read, as the feed tables' person indexes do.
+
+Check-ins are locked while the rows move: measured 3.0 s for 1M check-ins over 30 days (2
+cores), either way; a large deployment should run it in a quiet hour.
 """
 
 from datetime import UTC, datetime, timedelta
