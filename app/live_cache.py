@@ -39,7 +39,6 @@ from app.models import (
     KeyRecord,
     Person,
     PersonStatus,
-    RuleSetRecord,
     TrustChange,
 )
 
@@ -76,7 +75,6 @@ _TAGS: dict[type, Callable[[Any], Tag]] = {
     IssuedCode: lambda row: person(row.person_id),
     CodeRevocation: lambda row: person(row.person_id),
     KeyRecord: lambda _row: EVERYTHING,  # a key's state decides which codes are reusable
-    RuleSetRecord: lambda _row: EVERYTHING,  # a status is explained with the active rule set
     TrustChange: lambda _row: TRUST,
 }
 

@@ -37,7 +37,7 @@ class Periodic:
 PERIODIC = (
     Periodic("app.jobs.periodic.recompute_expired", "expiry_interval"),
     Periodic("app.jobs.periodic.maintain_trust", "expiry_interval"),
-    Periodic("app.jobs.retention.purge_feeds", every=3600),
+    Periodic("app.jobs.retention.purge_expired", every=3600),
 )
 
 

@@ -28,7 +28,8 @@ from benchlib import figure, fresh_database, log  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import Database  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.services import exposures  # noqa: E402
+from app.models import CheckIn  # noqa: E402
+from app.services import exposures, retention  # noqa: E402
 
 LIMIT_S = 5.0
 CASE_VISITS = 1000
@@ -110,11 +111,15 @@ def main() -> None:
     fresh_database(admin, args.database)
     upgrade(url)
     now = datetime.now(UTC)
+    database = Database(url)
+    with database.sessionmaker() as session:  # the weekly partitions of the days loaded
+        for weeks_back in range(DAYS // 7 + 2):
+            retention.create_ahead(session, model=CheckIn, now=now - timedelta(weeks=weeks_back))
+        session.commit()
     started = time.perf_counter()
     case, sampled = load(dsn, checkins=args.checkins, venues=args.venues, now=now)
     log(f"loaded in {time.perf_counter() - started:.1f} s")
     settings = Settings.load(overrides={"database_url": url})
-    database = Database(url)
     payload = {"person_id": str(case), "record_id": "bench", "sampled_at": sampled.isoformat()}
     timings, contacts, venues_hit = [], 0, 0
     for _ in range(args.rounds):

@@ -7,8 +7,9 @@ from app.jobs.runtime import job_container
 from app.services import retention
 
 
-def purge_feeds() -> dict[str, int]:
-    """Create the coming weeks' partitions and purge expired records, one table at a time.
+def purge_expired() -> dict[str, int]:
+    """Create the coming weeks' partitions and purge expired rows (feed records, check-ins),
+    one table at a time.
 
     Each step is its own transaction, so a table's ACCESS EXCLUSIVE lock (creating or dropping
     a partition) is held only for that step. Returns the rows purged per table.

@@ -140,7 +140,7 @@ def _own(session: Session, *, actor: Principal, checkin_id: uuid.UUID) -> CheckI
     checkin = session.scalar(
         select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.person_id == actor.person_id)
     )
-    if checkin is None or actor.person_id is None:
+    if checkin is None:
         raise NotFound("No such check-in.")
     return checkin
 

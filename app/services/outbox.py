@@ -6,11 +6,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Queue, Retry
 from rq.job import Job
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -23,6 +23,8 @@ log = logging.getLogger("healthcode.outbox")
 JOB = "app.jobs.outbox.process"
 MAX_ATTEMPTS = 5
 LEASE_PREFIX = "healthcode:outbox-lease:"
+TAKEN_PREFIX = "healthcode:outbox-taken:"  # an entry's job seen taken but not started
+TAKEN_SEEN_FOR = 60  # seconds a sighting counts: the relay runs every few seconds
 
 
 class Topic(StrEnum):
@@ -148,23 +150,46 @@ def orphaned(
     if not ids:
         return []
     with redis.pipeline(transaction=False) as pipe:
-        # a single-queue worker takes a job off the intermediate queue as it starts it
-        pipe.lrange(get_queue(redis, queue_name).intermediate_queue_key, 0, -1)
         for entry_id in ids:
             pipe.hmget(Job.key_for(job_id(entry_id)), ["status", "started_at"])
             pipe.exists(lease_key(entry_id))
-        taken, *replies = pipe.execute()
-    taken = set(taken)
-    lost = []
+        replies = pipe.execute()
+    lost, waiting = [], []
     for i, entry_id in enumerate(ids):
         (status, started_at), leased = replies[2 * i], replies[2 * i + 1]
         if status is None:
             lost.append(entry_id)  # Redis lost the job (restarted, flushed, evicted)
         elif status == b"started" and not leased and _older(started_at, now - lease):
             lost.append(entry_id)  # its worker died: nobody renews the lease
-        elif status == b"queued" and job_id(entry_id).encode() in taken:
-            lost.append(entry_id)  # its worker died before starting it
-    return lost
+        elif status == b"queued":
+            waiting.append(entry_id)
+    if waiting:
+        lost += _taken_never_started(redis, get_queue(redis, queue_name), waiting)
+    return sorted(lost)
+
+
+def _taken_never_started(redis: Redis, queue: Queue, entry_ids: list[int]) -> list[int]:
+    """Of entries whose job is `queued`, those a worker took off the queue and never started:
+    in RQ's intermediate queue on two relay runs in a row (a live single-queue worker moves a
+    job on within milliseconds of taking it, so one sighting may be that moment). Their ids
+    leave the intermediate queue, so the job sent again is not taken for stuck again, nor
+    failed later by RQ's own clean-up of that queue."""
+    taken = set(cast(list[bytes], redis.lrange(queue.intermediate_queue_key, 0, -1)))
+    seen = [entry_id for entry_id in entry_ids if job_id(entry_id).encode() in taken]
+    if not seen:
+        return []
+    with redis.pipeline(transaction=False) as pipe:
+        for entry_id in seen:  # True: first sighting, kept for the next run or two
+            pipe.set(f"{TAKEN_PREFIX}{entry_id}", 1, nx=True, ex=TAKEN_SEEN_FOR)
+        first = pipe.execute()
+    stuck = [entry_id for entry_id, new in zip(seen, first, strict=True) if not new]
+    if stuck:
+        with redis.pipeline(transaction=False) as pipe:
+            for entry_id in stuck:
+                pipe.lrem(queue.intermediate_queue_key, 0, job_id(entry_id))
+                pipe.delete(f"{TAKEN_PREFIX}{entry_id}")
+            pipe.execute()
+    return stuck
 
 
 def _older(stamp: bytes | None, limit: datetime) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,25 +51,34 @@ AHEAD = 2
 
 @dataclass(frozen=True)
 class Expiring:
-    """A table whose rows expire: its model, the setting of how many days they are kept, and
-    the audit action of a purge."""
+    """A table whose rows expire: its model, how many days its rows are kept under given
+    settings, and the audit action of a purge."""
 
     model: Any
-    setting: str
+    days: Callable[[Settings], int]
     action: str
 
     def retention(self, settings: Settings) -> timedelta:
         """How long rows are kept under `settings`."""
-        return timedelta(days=getattr(settings, self.setting))
+        return timedelta(days=self.days(settings))
+
+
+def _feed_days(settings: Settings) -> int:
+    return settings.feed_retention_days
+
+
+def _checkin_days(settings: Settings) -> int:
+    return settings.checkin_retention_days
 
 
 EXPIRING: tuple[Expiring, ...] = (
-    Expiring(LabTest, "feed_retention_days", "feeds.purge"),
-    Expiring(Stay, "feed_retention_days", "feeds.purge"),
-    Expiring(ContactEvent, "feed_retention_days", "feeds.purge"),
-    Expiring(CheckIn, "checkin_retention_days", "checkins.purge"),
+    Expiring(LabTest, _feed_days, "feeds.purge"),
+    Expiring(Stay, _feed_days, "feeds.purge"),
+    Expiring(ContactEvent, _feed_days, "feeds.purge"),
+    Expiring(CheckIn, _checkin_days, "checkins.purge"),
 )
-"""Every partitioned table (`app.models.partitions.PARTITIONED`), purged hourly."""
+"""Every partitioned table (`app.models.partitions.PARTITIONED`; a test keeps the two in
+step), purged hourly."""
 _ACTIONS = {e.model.__tablename__: e.action for e in EXPIRING}
 LOCK_TIMEOUT = "10s"
 """How long partition DDL waits for its lock (behind a long read) before giving up for this run:
@@ -232,7 +242,7 @@ def purge(session: Session, *, model: Any, retention: timedelta, now: datetime) 
         carried=result.carried,
     )
     log.info(
-        "purged %d %s rows of before %s (%d partitions dropped, %d stays carried)",
+        "purged %d %s rows older than %s (%d partitions dropped, %d stays carried)",
         result.rows,
         name,
         cutoff.isoformat(),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from app import live_cache
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable
 from app.models import RuleSetRecord
 from app.principal import Principal
@@ -119,6 +120,9 @@ def activate(
     session.execute(
         update(RuleSetRecord).where(RuleSetRecord.status == ACTIVE).values(status=RETIRED)
     )
+    # a status is explained with the active rule set: every status view kept is stale (a
+    # publish that changes nobody's colour writes no status row that would say so)
+    live_cache.stale(session, [live_cache.EVERYTHING])
     record.status = ACTIVE
     record.published_at = now
     record.published_by = actor.id if actor and actor.kind == "account" else None

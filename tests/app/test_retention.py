@@ -153,7 +153,7 @@ def records(app: Flask) -> Iterator[Records]:
 
 
 def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, records: Records) -> None:
-    from app.jobs.retention import purge_feeds
+    from app.jobs.retention import purge_expired
 
     now = utcnow()
     old, recent = now - timedelta(days=120), now - timedelta(days=10)
@@ -168,7 +168,7 @@ def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, record
     kept = {records.check_in(now - timedelta(days=27)), records.check_in(now)}
     records.session.commit()
     with app.app_context():
-        assert purge_feeds() == {"lab_tests": 1, "stays": 1, "contact_events": 1, "checkins": 1}
+        assert purge_expired() == {"lab_tests": 1, "stays": 1, "contact_events": 1, "checkins": 1}
     records.session.expire_all()
     assert records.ids(LabTest) == records.ids(ContactEvent) == {"recent"}
     assert records.ids(Stay) == {"recent", "open", "leaving"}
@@ -185,7 +185,7 @@ def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, record
         "contact_events": 1,
     }
     with app.app_context():
-        assert purge_feeds() == {"lab_tests": 0, "stays": 0, "contact_events": 0, "checkins": 0}
+        assert purge_expired() == {"lab_tests": 0, "stays": 0, "contact_events": 0, "checkins": 0}
     records.session.expire_all()
     assert records.ids(Stay) == {"recent", "open", "leaving"}
     assert records.visits() == kept
@@ -194,26 +194,26 @@ def test_purge_job_removes_expired_records_and_keeps_the_rest(app: Flask, record
 def test_purge_honours_the_retention_setting(
     app: Flask, records: Records, settings_override: Callable[..., None]
 ) -> None:
-    from app.jobs.retention import purge_feeds
+    from app.jobs.retention import purge_expired
 
     now = utcnow()
     records.add(LabTest, "40-days", now - timedelta(days=40))
     records.add(LabTest, "20-days", now - timedelta(days=20))
     records.session.commit()
     with app.app_context():
-        assert purge_feeds()["lab_tests"] == 0  # 90 days by default
+        assert purge_expired()["lab_tests"] == 0  # 90 days by default
     settings_override(feed_retention_days=30)
     with app.app_context():
-        assert purge_feeds()["lab_tests"] == 1
+        assert purge_expired()["lab_tests"] == 1
     records.session.expire_all()
     assert records.ids(LabTest) == {"20-days"}
     visits = {records.check_in(now - timedelta(days=d)): d for d in (26, 16)}
     records.session.commit()
     with app.app_context():
-        assert purge_feeds()["checkins"] == 0  # 28 days by default
+        assert purge_expired()["checkins"] == 0  # 28 days by default
     settings_override(checkin_retention_days=18)
     with app.app_context():
-        assert purge_feeds()["checkins"] == 1  # 18 days, and on PostgreSQL a week at most more
+        assert purge_expired()["checkins"] == 1  # 18 days, and on PostgreSQL a week at most more
     records.session.expire_all()
     assert [visits[v] for v in records.visits()] == [16]
 
@@ -224,7 +224,7 @@ def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
     from app.jobs import get_queue
     from app.scheduler import PERIODIC, tick
 
-    [entry] = [p for p in PERIODIC if p.func == "app.jobs.retention.purge_feeds"]
+    [entry] = [p for p in PERIODIC if p.func == "app.jobs.retention.purge_expired"]
     container = app.extensions["healthcode"]
     assert entry.period(container.settings) == 3600
     records.add(ContactEvent, "old", utcnow() - timedelta(days=200))
@@ -233,7 +233,7 @@ def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
     with app.app_context():
         assert tick(stamp)
     job = get_queue(container.redis, container.settings.queue_name).fetch_job(
-        f"periodic-purge_feeds-{int(stamp // 3600)}"
+        f"periodic-purge_expired-{int(stamp // 3600)}"
     )
     assert job is not None
     run_jobs()
@@ -241,3 +241,13 @@ def test_scheduler_enqueues_the_purge_hourly_and_a_worker_runs_it(
     assert job.return_value() == {"lab_tests": 0, "stays": 0, "contact_events": 1, "checkins": 0}
     records.session.expire_all()
     assert records.ids(ContactEvent) == set()
+
+
+def test_every_partitioned_table_expires_and_every_expiring_table_is_partitioned() -> None:
+    from app.models.partitions import PARTITIONED
+    from app.services.retention import EXPIRING
+
+    assert {table.model.__tablename__ for table in EXPIRING} == set(PARTITIONED)
+    settings = Settings.load({}, {"FEED_RETENTION_DAYS": 60, "CHECKIN_RETENTION_DAYS": 21})
+    kept = {table.model.__tablename__: table.retention(settings).days for table in EXPIRING}
+    assert kept == {"lab_tests": 60, "stays": 60, "contact_events": 60, "checkins": 21}
