@@ -278,6 +278,18 @@ def _post_positive_sent_by(
         container.relay = real
 
 
+def _lease_passes(app: Flask) -> None:
+    """Every outbox entry now looks sent longer ago than the lease."""
+    from sqlalchemy import update
+
+    from app.models import OutboxEntry
+
+    container = app.extensions["healthcode"]
+    lease = timedelta(seconds=container.settings.outbox_lease + 1)
+    with container.db.session() as s:
+        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
+
+
 def test_redis_down_feed_still_accepted_and_applied_later(
     app: Flask,
     client: FlaskClient,
@@ -357,24 +369,18 @@ def test_an_entry_committed_but_never_sent_is_sent_once_its_lease_passes(
 ) -> None:
     """The process died between the commit and the send: the entry looks sent, and the
     relay finds that Redis never had its job."""
-    from sqlalchemy import update
-
     from app.jobs.periodic import relay_outbox
-    from app.models import OutboxEntry
 
     class Died:
         def send(self, session: object, entry_ids: object) -> int:
             return 0
 
     official = login("official")
-    container = app.extensions["healthcode"]
     _post_positive_sent_by(Died(), app, client, official, "died-1")
     assert run_jobs() == 0
     with app.app_context():
         assert relay_outbox() == 0  # within its lease it may still be on its way
-    lease = timedelta(seconds=container.settings.outbox_lease + 1)
-    with container.db.session() as s:  # the lease passes
-        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
+    _lease_passes(app)
     with app.app_context():
         assert relay_outbox() == 1
     run_jobs()
@@ -391,30 +397,17 @@ def test_an_entry_whose_worker_died_before_starting_it_is_sent_again_after_its_l
     """A worker took the job off the queue (into RQ's intermediate queue, as RQ's dequeue
     does) and died before starting it: the job stays `queued` where no worker looks. A job
     still waiting in the queue for a free worker is left alone."""
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
     from app.jobs import get_queue
     from app.jobs.periodic import relay_outbox
     from app.models import OutboxEntry
     from app.services.outbox import job_id
 
-    official = login("official")
     container = app.extensions["healthcode"]
-    record = {
-        "record_id": "taken-1",
-        "id_number": ID,
-        "kind": "pcr",
-        "result": "positive",
-        "sampled_at": iso(utcnow() - timedelta(hours=5)),
-    }
-    assert (
-        client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).status_code
-        == 202
-    )
-    lease = timedelta(seconds=container.settings.outbox_lease + 1)
-    with container.db.session() as s:  # the lease passes while the job waits for a worker
-        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
-        s.commit()
+    _post_positive_sent_by(container.relay, app, client, login("official"), "taken-1")
+    _lease_passes(app)  # while the job waits for a worker
+    with container.db.session() as s:
         entry_id = s.scalars(select(OutboxEntry.id)).one()
     with app.app_context():
         assert relay_outbox() == 0
@@ -424,9 +417,7 @@ def test_an_entry_whose_worker_died_before_starting_it_is_sent_again_after_its_l
     with app.app_context():
         assert relay_outbox() == 0  # one sighting may be a live worker's moment
         assert relay_outbox() == 1  # still taken and not started on the next run: lost
-    with container.db.session() as s:  # the job sent again waits past its lease too
-        s.execute(update(OutboxEntry).values(enqueued_at=utcnow() - lease))
-        s.commit()
+    _lease_passes(app)  # the job sent again waits past its lease too
     with app.app_context():
         assert relay_outbox() == relay_outbox() == 0  # it is not taken for stuck again
     assert queue.job_ids == [job_id(entry_id)]

@@ -56,6 +56,19 @@ def _holder(client: FlaskClient, resident: Callable[..., dict[str, str]], serial
     return headers
 
 
+def _positive(client: FlaskClient, official: dict[str, str], serial: int, record_id: str) -> None:
+    """A positive test an hour ago for the holder of `serial`, accepted."""
+    record = {
+        "record_id": record_id,
+        "id_number": id_number(serial),
+        "kind": "pcr",
+        "result": "positive",
+        "sampled_at": iso(utcnow() - timedelta(hours=1)),
+    }
+    feed = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
+    assert feed.status_code == 202
+
+
 def _until(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -142,15 +155,7 @@ def test_colour_change_revocation_and_trust_change_reach_warm_reads(
         ]
         assert client.get("/v1/trust", headers={"If-None-Match": etag}).status_code == 304
 
-    record = {
-        "record_id": "live-1",
-        "id_number": id_number(42),
-        "kind": "pcr",
-        "result": "positive",
-        "sampled_at": iso(utcnow() - timedelta(hours=1)),
-    }
-    feed = client.post("/v1/feeds/tests", json={"records": [record]}, headers=official)
-    assert feed.status_code == 202
+    _positive(client, official, 42, "live-1")
     run_jobs()  # the recompute commits the red status and revokes the green code
 
     red = client.get("/v1/me/code", headers=holder).json
@@ -177,17 +182,7 @@ def test_a_published_rule_set_drops_the_status_views_it_explains(
     _live(app)
     holder = _holder(client, resident, 43)
     official = login("official")
-    record = {
-        "record_id": "live-publish",
-        "id_number": id_number(43),
-        "kind": "pcr",
-        "result": "positive",
-        "sampled_at": iso(utcnow() - timedelta(hours=1)),
-    }
-    assert (
-        client.post("/v1/feeds/tests", json={"records": [record]}, headers=official).status_code
-        == 202
-    )
+    _positive(client, official, 43, "live-publish")
     run_jobs()
     for _ in range(2):
         assert client.get("/v1/me/status", headers=holder).json["color"] == "red"
