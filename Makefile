@@ -11,14 +11,14 @@ CHECK_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/healthcode_mi
 
 .PHONY: install run test lint typecheck test-services test-embedded migrations-check bench clean
 
-# Installs only when pyproject.toml changed (stamp = its SHA-256), with uv when present
-# (`pip install uv` first otherwise; it is much faster), quietly.
-STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
+# Installs only when pyproject.toml or the C source it builds changed (stamp = their SHA-256),
+# with uv when present (`pip install uv` first otherwise; it is much faster), quietly.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml codes/_cbase32.c 2>/dev/null | sha256sum | cut -c1-16)
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
-	@echo "installing dependencies into $(VENV) (once per change of pyproject.toml)"
+	@echo "installing dependencies into $(VENV) (once per change of pyproject.toml or the C source)"
 	@if ! $(PY) -m uv --version >/dev/null 2>&1; then \
 	  $(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true; fi
 	@if $(PY) -m uv --version >/dev/null 2>&1; then \

@@ -1,4 +1,5 @@
-"""Fast base32 and base64url agree with the stdlib and reject non-canonical text."""
+"""Base32 (in C and in Python) and base64url agree with the stdlib and reject non-canonical
+text; the C and the Python base32 agree with each other on any text, errors included."""
 
 from __future__ import annotations
 
@@ -11,12 +12,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codes import _cbase32, base32
 from codes.b64 import b64u_decode, b64u_encode
-from codes.base32 import b32decode, b32encode
+from codes.base32 import py_b32decode, py_b32encode
+
+# The C forms are imported directly: the suite fails where they were not built, rather than
+# testing the Python forms twice.
+FORMS = pytest.mark.parametrize(
+    ("b32encode", "b32decode"),
+    [(_cbase32.b32encode, _cbase32.b32decode), (py_b32encode, py_b32decode)],
+    ids=["c", "python"],
+)
 
 
-@given(st.binary(max_size=600))
-def test_matches_stdlib_and_round_trips(data: bytes) -> None:
+def test_the_package_uses_the_c_forms_where_built() -> None:
+    assert (base32.b32encode, base32.b32decode) == (_cbase32.b32encode, _cbase32.b32decode)
+
+
+@FORMS
+@given(data=st.binary(max_size=600))
+def test_matches_stdlib_and_round_trips(
+    b32encode: Callable[[bytes], str], b32decode: Callable[[str], bytes], data: bytes
+) -> None:
     text = b32encode(data)
     assert text == base64.b32encode(data).decode().rstrip("=")
     assert b32decode(text) == data
@@ -31,10 +48,26 @@ def test_matches_stdlib_and_round_trips(data: bytes) -> None:
         *["AAAAAAAÀ", "AAAAAAA٣"],  # non-ASCII (the second a digit int() knows)
     ],
 )
-def test_rejects_invalid_or_non_canonical(text: str) -> None:
+@FORMS
+def test_rejects_invalid_or_non_canonical(
+    b32encode: Callable[[bytes], str], b32decode: Callable[[str], bytes], text: str
+) -> None:
     # "AZ": 'Z' leaves non-zero trailing bits, so it is not the canonical encoding of any byte.
     with pytest.raises(ValueError):
         b32decode(text)
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567AQ7=01a\n\x00é٣\U0001f600", max_size=40))
+def test_c_and_python_decode_give_the_same_bytes_or_error(text: str) -> None:
+    assert _outcome(_cbase32.b32decode, text) == _outcome(py_b32decode, text)
+
+
+def test_c_forms_refuse_what_is_not_bytes_or_text() -> None:
+    with pytest.raises(TypeError):
+        _cbase32.b32encode("text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _cbase32.b32decode(b"AAAAAAAA")  # type: ignore[arg-type]
+    assert _cbase32.b32encode(memoryview(b"\xff")) == _cbase32.b32encode(b"\xff") == "74"
 
 
 def _stdlib_b64u_decode(text: object) -> bytes:
