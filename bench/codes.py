@@ -26,6 +26,7 @@ from codes import (
     Revocation,
     SigningKey,
     TrustBundle,
+    base32,
     check,
     issue,
     new_code_id,
@@ -188,7 +189,11 @@ def main() -> None:
         raw_verify, verify_one, seconds, 2 * rounds
     )
     figures["png_rate"] = rate(png_one, seconds, max(2, rounds - 2))
-    print(f"# alg={args.alg} quick={args.quick} python={sys.version.split()[0]}")
+    native = base32.b32encode is not base32.py_b32encode
+    print(
+        f"# alg={args.alg} quick={args.quick} python={sys.version.split()[0]} "
+        f"base32={'C' if native else 'Python (the C forms were not built)'}"
+    )
     for name in ("issue_rate", "verify_rate", "png_rate", "raw_sign_rate", "raw_verify_rate"):
         print(f"figure: {name} {figures[name]:.0f} per_s")
     print(f"figure: issue_ratio {figures['issue_rate'] / figures['raw_sign_rate']:.3f} ratio")

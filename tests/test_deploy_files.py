@@ -83,6 +83,14 @@ def test_dockerfile_runs_as_non_root_in_production() -> None:
     assert "HEALTHCHECK" in text
 
 
+def test_dockerfile_build_stage_has_a_c_compiler_before_the_install() -> None:
+    # The install builds codes/_cbase32.c; python:3.11-slim has no compiler of its own.
+    build_stage = (ROOT / "Dockerfile").read_text().split("\nFROM ")[1]
+    assert build_stage.startswith("python:3.11-slim AS build")
+    assert "install -y --no-install-recommends gcc libc6-dev" in build_stage
+    assert build_stage.index("gcc libc6-dev") < build_stage.index("pip install")
+
+
 def _compose_command() -> list[str] | None:
     """`docker compose` (the plugin) or `docker-compose` (Debian's package), whichever works."""
     docker = shutil.which("docker")
