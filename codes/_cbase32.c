@@ -64,6 +64,10 @@ b32decode(PyObject *module, PyObject *arg)
         PyErr_Format(PyExc_TypeError, "expected str, not %.100s", Py_TYPE(arg)->tp_name);
         return NULL;
     }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(arg) < 0) /* a string made by the legacy API (always ready from 3.12) */
+        return NULL;
+#endif
     Py_ssize_t chars = PyUnicode_GET_LENGTH(arg);
     Py_ssize_t rest = chars % 8;
     if (rest == 1 || rest == 3 || rest == 6 || !PyUnicode_IS_ASCII(arg)) {
