@@ -22,7 +22,8 @@ $(STAMP):
 	@if ! $(PY) -m uv --version >/dev/null 2>&1; then \
 	  $(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true; fi
 	@if $(PY) -m uv --version >/dev/null 2>&1; then \
-	  VIRTUAL_ENV=$(VENV) $(PY) -m uv pip install --quiet --python $(PY) -e '.[dev,embedded]'; \
+	  VIRTUAL_ENV=$(VENV) $(PY) -m uv pip install --quiet --python $(PY) \
+	    --reinstall-package healthcode -e '.[dev,embedded]'; \
 	else \
 	  out=$$($(PY) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
 	    -e '.[dev,embedded]' 2>&1) || { echo "$$out"; exit 1; }; \

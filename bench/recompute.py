@@ -278,10 +278,12 @@ def full_recompute(app, dsn: str, timeout: float, document: dict | None = None) 
 
 def settle(dsn: str) -> None:
     """VACUUM (ANALYZE) what a publish wrote: status rows, and the row locks the per-person
-    engine takes on every person. Autovacuum does this in production (this host runs
-    PostgreSQL without it); done here, untimed, each publish's writes are not paid for by the
-    next timed step: a columnar publish right after the per-person one took 16.7 s, the next
-    one 14.2 s, and only the 2-worker step came right after it (scale_2w 1.75 in that run)."""
+    engine takes on every person. Autovacuum would, in production, a minute or so later and on
+    the same cores (this host runs PostgreSQL without it); done here, untimed, no timed step
+    pays for the step before it. Without it the 2-worker step, the only one right after the
+    per-person publish, paid for that publish's writes: by hand, a columnar publish right
+    after the per-person one took 16.7 s and the next one on the same data 14.2 s (scale_2w
+    1.75 in the run without it, 1.94 in the run with it)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) persons, person_status")
 

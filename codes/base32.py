@@ -1,7 +1,8 @@
 """Unpadded upper-case RFC 4648 base32: in C where it was built, else the Python forms here.
 
-The stdlib's is pure Python and about 10x slower than these Python forms; the C forms
-(`codes/_cbase32.c`) are another 10x faster. Both give the same text, bytes and errors.
+Per code (bench/codes.py's): the stdlib's forms, pure Python, take 14 / 21 us to encode /
+decode; these Python forms 2.5 / 1.4 us; the C forms (`codes/_cbase32.c`) 0.2 / 0.3 us. For
+bytes and str (all the package passes them) both give the same text, bytes and ValueErrors.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +62,30 @@ def test_rejects_invalid_or_non_canonical(
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567AQ7=01a\n\x00é٣\U0001f600", max_size=40))
 def test_c_and_python_decode_give_the_same_bytes_or_error(text: str) -> None:
     assert _outcome(_cbase32.b32decode, text) == _outcome(py_b32decode, text)
+
+
+def test_without_the_c_forms_the_package_issues_and_verifies_with_the_python_forms() -> None:
+    # A device that installed the codes package without a C compiler: no codes._cbase32.
+    probe = (
+        "import sys; sys.modules['codes._cbase32'] = None\n"
+        "from datetime import UTC, datetime, timedelta\n"
+        "from codes import HEALTH, HealthClaims, SigningKey, TrustBundle, issue, new_code_id\n"
+        "from codes import base32, verify\n"
+        "assert base32.b32encode is base32.py_b32encode\n"
+        "assert base32.b32decode is base32.py_b32decode\n"
+        "now = datetime(2025, 3, 1, tzinfo=UTC)\n"
+        "key = SigningKey.generate('ES256')\n"
+        "claims = HealthClaims('HC', 'p_1', now, now + timedelta(hours=1), new_code_id(),\n"
+        "                      'green', 1, 'Z***', '1234')\n"
+        "bundle = TrustBundle(seq=1, issued_at=now, keys=(key.verification_key(),))\n"
+        "code = verify(issue(claims, key, kind=HEALTH), bundle, now=now, kinds=[HEALTH])\n"
+        "print(code.claims == claims)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def test_c_forms_refuse_what_is_not_bytes_or_text() -> None:
